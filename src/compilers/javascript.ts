@@ -1,0 +1,140 @@
+// JS/TS entries: one esbuild build with code splitting. esbuild's own [hash] fingerprints
+// chunks (it covers the chunk's bytes, its source map and the chunks it imports). Imported
+// static files resolve to their fingerprinted URLs through the Statics table, so a file is
+// never emitted twice under two different hashes.
+import fs from 'node:fs'
+import path from 'node:path'
+import * as esbuild from 'esbuild'
+import postcss from 'postcss'
+import autoprefixer from 'autoprefixer'
+import { KilnError, message, type Message } from '../diagnostics.js'
+import { fromCssSyntaxError } from '../css/parse.js'
+import { encodePath, localReference } from '../css/references.js'
+import type { SourceFile } from '../discover.js'
+import type { Statics } from '../statics.js'
+import type { Targets } from '../targets.js'
+import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
+import type { CompiledEntry, CompileResult } from './types.js'
+
+export interface ScriptOptions {
+  cwd: string
+  root: string
+  outDir: string
+  publicPath: string
+  minify: boolean
+  sourcemap: boolean
+  targets: Targets
+  statics: Statics
+}
+
+/** Files a script may import as a URL. Anything else that is not JS, CSS or JSON is an esbuild error. */
+const STATIC_EXTENSIONS = 'png|jpe?g|gif|svg|webp|avif|ico|bmp|cur|woff2?|ttf|otf|eot|wasm|pdf|mp4|webm|mp3|ogg|wav|txt|md|csv|xml|html?|webmanifest'
+const STATIC_IMPORT = new RegExp(`\\.(${STATIC_EXTENSIONS})$`, 'i')
+const STATIC_URL = new RegExp(`\\.(${STATIC_EXTENSIONS})([?#].*)?$`, 'i')
+
+export async function compileScripts(entries: SourceFile[], o: ScriptOptions, warnings: Message[]): Promise<CompileResult> {
+  if (entries.length === 0) return { entries: [], files: [] }
+  let result: esbuild.BuildResult<{ metafile: true; write: false }>
+  try {
+    result = await esbuild.build({
+      absWorkingDir: o.cwd,
+      entryPoints: entries.map((e) => e.abs),
+      outdir: o.outDir,
+      outbase: o.root,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'browser',
+      minify: o.minify,
+      sourcemap: o.sourcemap ? 'linked' : false,
+      target: o.targets.esbuild,
+      entryNames: '[dir]/[name]-[hash]',
+      chunkNames: 'chunks/[name]-[hash]',
+      metafile: true,
+      write: false,
+      logLevel: 'silent',
+      plugins: [kilnPlugin(o)],
+    })
+  } catch (err) {
+    const failure = esbuildFailure(err)
+    if (failure) throw new KilnError(failure.map((m) => fromEsbuild(m, o.cwd)), (err as esbuild.BuildFailure).warnings.map((m) => fromEsbuild(m, o.cwd)))
+    throw err
+  }
+  for (const w of result.warnings) warnings.push(fromEsbuild(w, o.cwd))
+  return collect(result, entries, o)
+}
+
+/** Turns esbuild's metafile into manifest entries: each entry's static closure, lazy chunks and CSS. */
+function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, entries: SourceFile[], o: ScriptOptions): CompileResult {
+  const rel = (p: string) => path.relative(o.outDir, path.resolve(o.cwd, p)).split(path.sep).join('/')
+  const outputs = result.metafile.outputs
+  const byEntry = new Map<string, string>()
+  for (const [out, meta] of Object.entries(outputs)) if (meta.entryPoint) byEntry.set(path.resolve(o.cwd, meta.entryPoint), out)
+  const compiled: CompiledEntry[] = entries.map((entry) => {
+    const out = byEntry.get(entry.abs)!
+    const seen = new Set<string>([out])
+    const imports: string[] = []
+    const dynamic = new Set<string>()
+    const css = new Set<string>()
+    const visit = (chunk: string) => {
+      const meta = outputs[chunk]!
+      if (meta.cssBundle) css.add(rel(meta.cssBundle))
+      for (const imp of meta.imports) {
+        if (imp.external) continue
+        if (imp.kind === 'dynamic-import') dynamic.add(rel(imp.path))
+        else if (imp.kind === 'import-statement' && !seen.has(imp.path)) {
+          seen.add(imp.path)
+          imports.push(rel(imp.path))
+          visit(imp.path)
+        }
+      }
+    }
+    visit(out)
+    const c: CompiledEntry = { logical: entry.logical, file: rel(out) }
+    if (o.sourcemap && outputs[`${out}.map`]) c.map = rel(`${out}.map`)
+    if (css.size) c.css = [...css]
+    if (imports.length) c.imports = imports
+    if (dynamic.size) c.dynamicImports = [...dynamic]
+    return c
+  })
+  const files = result.outputFiles.map((f) => ({ file: path.relative(o.outDir, f.path).split(path.sep).join('/'), bytes: Buffer.from(f.contents) }))
+  return { entries: compiled, files }
+}
+
+function kilnPlugin(o: ScriptOptions): esbuild.Plugin {
+  const url = (file: string) => o.publicPath + encodePath(file)
+  return {
+    name: 'kiln',
+    setup(build) {
+      // `import logo from './logo.svg'` → the fingerprinted URL under the public path.
+      build.onLoad({ filter: STATIC_IMPORT }, async (args) => {
+        const asset = await o.statics.lookup(args.path)
+        if (!asset) return undefined
+        return { contents: `export default ${JSON.stringify(url(asset.file))}`, loader: 'js' }
+      })
+      // url() inside CSS imported from JS: point at the same fingerprinted static file.
+      build.onResolve({ filter: STATIC_URL }, async (args) => {
+        if (args.kind !== 'url-token') return undefined
+        const ref = localReference(args.path)
+        if (!ref) return { path: args.path, external: true }
+        const abs = path.resolve(args.resolveDir, ref.pathname)
+        const asset = await o.statics.lookup(abs)
+        if (!asset) return undefined
+        return { path: url(asset.file) + ref.suffix, external: true }
+      })
+      // CSS imported from JS gets the same autoprefixing as CSS entries.
+      build.onLoad({ filter: /\.css$/ }, async (args) => {
+        const text = await fs.promises.readFile(args.path, 'utf8')
+        try {
+          const r = await postcss([autoprefixer({ overrideBrowserslist: o.targets.queries })]).process(text, { from: args.path, to: args.path, map: { inline: true, sourcesContent: true } })
+          return { contents: r.css, loader: 'css' }
+        } catch (err) {
+          const e = fromCssSyntaxError(err, o.cwd)
+          if (!(e instanceof KilnError)) throw err
+          const m = e.errors[0] ?? message('CSS error')
+          return { errors: [{ text: m.text, location: m.location ? { file: args.path, line: m.location.line, column: m.location.column, lineText: m.location.lineText } : null }] }
+        }
+      })
+    },
+  }
+}

@@ -1,0 +1,22 @@
+// What compilers hand back: the files to write, and per entry the graph the manifest records.
+export interface EmittedFile {
+  /** Path relative to the artifact directory. */
+  file: string
+  bytes: Buffer
+}
+
+export interface CompiledEntry {
+  logical: string
+  file: string
+  map?: string
+  /** Stylesheets the entry needs (a JS entry that imports CSS). */
+  css?: string[]
+  /** Chunks the entry imports statically, transitively, in load order. */
+  imports?: string[]
+  dynamicImports?: string[]
+}
+
+export interface CompileResult {
+  entries: CompiledEntry[]
+  files: EmittedFile[]
+}

@@ -1,0 +1,88 @@
+// Rewrites every url() (and image-set() string) that names a local file to that file's
+// fingerprinted output, as a URL relative to the stylesheet being written, so one artifact
+// works behind any host and path prefix. Uses a real value parser: strings, comments and
+// data: URIs are never touched by accident.
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Declaration, Root } from 'postcss'
+import valueParser, { type Node as ValueNode } from 'postcss-value-parser'
+import { displayPath, message, type Location, type Message } from '../diagnostics.js'
+import type { Statics } from '../statics.js'
+import { encodePath, localReference, resolveReference } from './references.js'
+
+export interface UrlContext {
+  cwd: string
+  root: string
+  publicPath: string
+  /** Directory of the stylesheet's output, relative to the artifact directory ('' or 'a/b'). */
+  outDir: string
+  statics: Statics
+  inlineLimit: number
+  strict: boolean
+  warnings: Message[]
+  errors: Message[]
+}
+
+const HAS_URL = /url\(|image-set\(/i
+
+export async function rewriteUrls(sheet: Root, ctx: UrlContext): Promise<void> {
+  const decls: Declaration[] = []
+  sheet.walkDecls((d) => {
+    if (HAS_URL.test(d.value)) decls.push(d)
+  })
+  for (const decl of decls) {
+    const parsed = valueParser(decl.value)
+    const targets: { node: ValueNode; url: string }[] = []
+    parsed.walk((node) => {
+      if (node.type === 'function' && node.value.toLowerCase() === 'url') {
+        const url = valueParser.stringify(node.nodes).trim().replace(/^(["'])(.*)\1$/s, '$2')
+        targets.push({ node, url })
+        return false
+      }
+      if (node.type === 'function' && /^(-webkit-)?image-set$/i.test(node.value)) {
+        for (const child of node.nodes) if (child.type === 'string') targets.push({ node: child, url: child.value })
+      }
+      return undefined
+    })
+    let changed = false
+    for (const t of targets) {
+      const replacement = await rewrite(t.url, decl, ctx)
+      if (replacement === null) continue
+      if (t.node.type === 'function') t.node.nodes = [{ type: 'string', value: replacement, quote: '"', sourceIndex: 0, sourceEndIndex: 0 } as ValueNode]
+      else t.node.value = replacement
+      changed = true
+    }
+    if (changed) decl.value = valueParser.stringify(parsed.nodes)
+  }
+}
+
+async function rewrite(url: string, decl: Declaration, ctx: UrlContext): Promise<string | null> {
+  const ref = localReference(url)
+  const from = decl.source?.input.file
+  if (!ref || !from) return null
+  const abs = resolveReference(ref, from, ctx.root, ctx.publicPath, false)[0]!
+  const stat = fs.statSync(abs, { throwIfNoEntry: false })
+  if (stat?.isDirectory()) {
+    ctx.errors.push(message(`url(${url}) points at a directory`, locationOf(decl, url, ctx), 'point it at a file inside the directory'))
+    return null
+  }
+  const asset = await ctx.statics.lookup(abs)
+  if (!asset) {
+    const m = message(`url(${url}) does not resolve to a file; left as written`, locationOf(decl, url, ctx),
+      `no file at ${displayPath(abs, ctx.cwd)}${ctx.strict ? '' : ' (--strict makes this an error)'}`)
+    ;(ctx.strict ? ctx.errors : ctx.warnings).push(m)
+    return null
+  }
+  if (ctx.inlineLimit > 0 && asset.size <= ctx.inlineLimit && !ref.suffix.includes('#')) {
+    return `data:${asset.type};base64,${asset.bytes.toString('base64')}`
+  }
+  return encodePath(path.posix.relative(ctx.outDir, asset.file)) + ref.suffix
+}
+
+function locationOf(decl: Declaration, url: string, ctx: UrlContext): Location | null {
+  const file = decl.source?.input.file
+  if (!file || !decl.source?.start) return null
+  const pos = decl.positionBy({ word: url })
+  const lineText = decl.source.input.css.split(/\r?\n/)[pos.line - 1]
+  return { file: displayPath(file, ctx.cwd), line: pos.line, column: pos.column - 1, lineText }
+}

@@ -1,0 +1,118 @@
+// Discover: list the sources under the root and sort them into entries, modules/partials
+// (compiled only through an entry) and static files (copied as they are).
+import fs from 'node:fs'
+import path from 'node:path'
+import fg from 'fast-glob'
+import { buildError, KilnError, message, displayPath, type Message } from './diagnostics.js'
+import { parseFingerprint } from './fingerprint.js'
+
+export const SCRIPT_EXTS = ['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']
+const ENTRY_EXTS = ['.js', '.mjs', '.ts', '.tsx', '.jsx', '.css']
+
+export type SourceKind = 'script' | 'style' | 'static'
+
+export interface SourceFile {
+  /** POSIX path relative to the root: the asset's logical name. */
+  logical: string
+  abs: string
+  size: number
+  mtimeMs: number
+  ino: number
+  kind: SourceKind
+}
+
+export interface Sources {
+  root: string
+  entries: SourceFile[]
+  modules: SourceFile[]
+  statics: SourceFile[]
+  warnings: Message[]
+}
+
+export function kindOf(file: string): SourceKind {
+  const ext = path.extname(file).toLowerCase()
+  if (ext === '.css') return 'style'
+  if (SCRIPT_EXTS.includes(ext) && !file.endsWith('.d.ts')) return 'script'
+  return 'static'
+}
+
+/** The compiled output's extension for an entry: `.js` for scripts, `.css` for stylesheets. */
+export function outputExt(kind: SourceKind, logical: string): string {
+  return kind === 'script' ? '.js' : kind === 'style' ? '.css' : path.posix.extname(logical)
+}
+
+export async function discover(root: string, entryGlobs: string[] | null, exclude: string[], cwd: string): Promise<Sources> {
+  const shownRoot = displayPath(root, cwd) || '.'
+  if (!fs.existsSync(root)) throw buildError(`Source directory not found: ${shownRoot}`, null, 'create it, or point --root (KILN_ROOT, "root" in the config) at your assets')
+  if (!fs.statSync(root).isDirectory()) throw buildError(`Source root is not a directory: ${shownRoot}`)
+  const realRoot = fs.realpathSync(root)
+  const ignore = ['**/node_modules/**', ...exclude]
+  let listed: fg.Entry[]
+  try {
+    listed = await fg('**', { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore, objectMode: true, stats: true })
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    throw buildError(`Cannot list ${shownRoot}: ${e.message}`, e.path ? { file: displayPath(e.path, cwd), line: 1, column: 0 } : null,
+      e.code === 'ELOOP' ? 'a symbolic link points at itself or an ancestor; remove it' : undefined)
+  }
+  listed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const errors: Message[] = []
+  const warnings: Message[] = []
+  const files = listed.map((e) => ({ logical: e.path, abs: path.join(root, e.path), size: e.stats!.size, mtimeMs: e.stats!.mtimeMs, ino: e.stats!.ino, kind: kindOf(e.path) }))
+  checkInsideRoot(files, root, realRoot, cwd, errors)
+
+  const isEntry = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
+  const entries: SourceFile[] = []
+  const modules: SourceFile[] = []
+  const statics: SourceFile[] = []
+  for (const f of files) {
+    if (f.kind === 'static') statics.push(f)
+    else if (isEntry(f)) entries.push(f)
+    else modules.push(f)
+    if (parseFingerprint(f.logical) && (f.kind === 'static' || isEntry(f))) {
+      warnings.push(message(`${f.logical} already looks fingerprinted; it will be fingerprinted again`, { file: displayPath(f.abs, cwd), line: 1, column: 0 },
+        'rename it without the -XXXXXXXX suffix so its logical name is stable'))
+    }
+  }
+  checkOutputCollisions(entries, cwd, errors)
+  if (errors.length) throw new KilnError(errors, warnings)
+  return { root, entries, modules, statics, warnings }
+}
+
+function checkInsideRoot(files: SourceFile[], root: string, realRoot: string, cwd: string, errors: Message[]) {
+  const realDirs = new Map<string, string>()
+  for (const f of files) {
+    const dir = path.dirname(f.abs)
+    let realDir = realDirs.get(dir)
+    if (realDir === undefined) realDirs.set(dir, (realDir = fs.realpathSync(dir)))
+    let real = path.join(realDir, path.basename(f.abs))
+    if (fs.lstatSync(f.abs).isSymbolicLink()) real = fs.realpathSync(f.abs)
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+      errors.push(message(`${f.logical} is a symbolic link to ${real}, outside the source root`, { file: displayPath(f.abs, cwd), line: 1, column: 0 },
+        `copy the file into ${displayPath(root, cwd) || '.'} or change --root so it contains the target`))
+    }
+  }
+}
+
+async function matcher(globs: string[], root: string, ignore: string[], warnings: Message[]) {
+  const chosen = new Set<string>()
+  for (const glob of globs) {
+    const hits = await fg(glob, { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore })
+    if (hits.length === 0) warnings.push(message(`Entry pattern "${glob}" matched no files`, null, 'entry patterns are relative to the root'))
+    for (const h of hits) chosen.add(h)
+  }
+  return (f: SourceFile) => chosen.has(f.logical) && f.kind !== 'static'
+}
+
+/** `app.ts` and `app.js` would both write `app-HASH.js`: two entries must not share a logical output. */
+function checkOutputCollisions(entries: SourceFile[], cwd: string, errors: Message[]) {
+  const seen = new Map<string, SourceFile>()
+  for (const e of entries) {
+    const key = e.logical.slice(0, e.logical.length - path.posix.extname(e.logical).length) + outputExt(e.kind, e.logical)
+    const other = seen.get(key)
+    if (other) {
+      errors.push(message(`${other.logical} and ${e.logical} would both be written as ${key}`, { file: displayPath(e.abs, cwd), line: 1, column: 0 },
+        'rename one of them, or narrow the entries in the config'))
+    } else seen.set(key, e)
+  }
+}

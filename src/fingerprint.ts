@@ -1,0 +1,57 @@
+// The naming rule, once: `name-HASH.ext`, where HASH is 8 base32 characters — the same
+// alphabet and length esbuild uses for its [hash], so every file Kiln writes parses alike.
+import crypto from 'node:crypto'
+import path from 'node:path'
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+export const HASH_LENGTH = 8
+const HASHED = new RegExp(`^(.+)-([A-Z2-7]{${HASH_LENGTH}})((?:\\.[^./]+)*)$`)
+
+/** 8 base32 characters of the SHA-256 of the given bytes (40 bits). */
+export function contentHash(...parts: (Buffer | string)[]): string {
+  const h = crypto.createHash('sha256')
+  for (const p of parts) h.update(p)
+  return base32(h.digest()).slice(0, HASH_LENGTH)
+}
+
+function base32(bytes: Buffer): string {
+  let out = ''
+  let bits = 0
+  let value = 0
+  for (const byte of bytes) {
+    value = (value << 8) | byte
+    bits += 8
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  return out
+}
+
+/** Subresource Integrity value of the given bytes. */
+export function integrity(bytes: Buffer | string): string {
+  return `sha384-${crypto.createHash('sha384').update(bytes).digest('base64')}`
+}
+
+/** `images/logo.png` + hash → `images/logo-HASH.png` (only the last extension follows the hash). */
+export function fingerprintName(logical: string, hash: string, ext = path.posix.extname(logical)): string {
+  const stem = logical.slice(0, logical.length - path.posix.extname(logical).length)
+  return `${stem}-${hash}${ext}`
+}
+
+export interface ParsedName {
+  name: string
+  hash: string
+  ext: string
+}
+
+/** Inverse of fingerprintName on a basename or path; null when the name carries no fingerprint. */
+export function parseFingerprint(file: string): ParsedName | null {
+  const dir = path.posix.dirname(file)
+  const base = path.posix.basename(file)
+  const m = HASHED.exec(base)
+  if (!m) return null
+  const name = dir === '.' ? m[1]! : `${dir}/${m[1]}`
+  return { name, hash: m[2]!, ext: m[3]! }
+}

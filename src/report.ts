@@ -1,0 +1,36 @@
+// What a build prints: a short summary on a terminal, one JSON object with --json.
+import { formatMessage, type KilnError, type Message } from './diagnostics.js'
+import type { BuildResult } from './build.js'
+
+export type ReportMode = 'text' | 'json' | 'quiet'
+
+export function reportSuccess(r: BuildResult, mode: ReportMode, out: NodeJS.WritableStream, err: NodeJS.WritableStream) {
+  if (mode === 'json') {
+    out.write(JSON.stringify({ ok: true, manifest: r.manifest, entries: r.entries, files: r.files, bytes: r.bytes, written: r.written, reused: r.reused, warnings: r.warnings, errors: [], durationMs: r.durationMs }) + '\n')
+    return
+  }
+  if (mode === 'quiet') return
+  for (const w of r.warnings) err.write(formatMessage(w, 'WARNING') + '\n')
+  out.write(`Built ${r.entries} ${plural(r.entries, 'entry', 'entries')}, ${r.files} files (${formatBytes(r.bytes)}; ${r.written} written, ${r.reused} unchanged) in ${r.durationMs} ms → ${r.manifest}\n`)
+}
+
+export function reportFailure(e: KilnError, mode: ReportMode, out: NodeJS.WritableStream, err: NodeJS.WritableStream, durationMs: number) {
+  if (mode === 'json') {
+    out.write(JSON.stringify({ ok: false, manifest: null, entries: 0, files: 0, warnings: e.warnings, errors: e.errors, durationMs }) + '\n')
+    return
+  }
+  if (mode !== 'quiet') for (const w of e.warnings) err.write(formatMessage(w, 'WARNING') + '\n')
+  err.write(e.message + '\n')
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`
+}
+
+function plural(n: number, one: string, many: string) {
+  return n === 1 ? one : many
+}
+
+export type { Message }
