@@ -32,7 +32,7 @@ export interface Sources {
 export function kindOf(file: string): SourceKind {
   const ext = path.extname(file).toLowerCase()
   if (ext === '.css') return 'style'
-  if (SCRIPT_EXTS.includes(ext) && !file.endsWith('.d.ts')) return 'script'
+  if (SCRIPT_EXTS.includes(ext)) return 'script'
   return 'static'
 }
 
@@ -61,7 +61,9 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   const files = listed.map((e) => ({ logical: e.path, abs: path.join(root, e.path), size: e.stats!.size, mtimeMs: e.stats!.mtimeMs, ino: e.stats!.ino, kind: kindOf(e.path) }))
   checkInsideRoot(files, root, realRoot, cwd, errors)
 
-  const isEntry = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
+  const chosen = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
+  // Type declarations are modules the type checker reads; they never compile to anything.
+  const isEntry = (f: SourceFile) => chosen(f) && !/\.d\.[mc]?ts$/.test(f.logical)
   const entries: SourceFile[] = []
   const modules: SourceFile[] = []
   const statics: SourceFile[] = []
