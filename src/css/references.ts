@@ -57,7 +57,7 @@ export function packageStyle(dir: string): string | null {
   }
 }
 
-/** Percent-encodes each segment of a relative output path for use in a URL. */
+/** Percent-encodes each segment of a relative output path for use in a URL ('@' is a legal path character). */
 export function encodePath(p: string): string {
-  return p.split('/').map((s) => (s === '..' || s === '.' ? s : encodeURIComponent(s))).join('/')
+  return p.split('/').map((s) => (s === '..' || s === '.' ? s : encodeURIComponent(s).replace(/%40/g, '@'))).join('/')
 }
