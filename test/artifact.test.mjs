@@ -1,0 +1,197 @@
+// The artifact directory's promises: deterministic, content-addressed and append-only,
+// atomic (a failed build changes nothing), integrity values that match the bytes.
+import fs from 'node:fs'
+import path from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import Ajv from 'ajv/dist/2020.js'
+import { build, parseFingerprint } from '../dist/index.js'
+import { kiln, manifestOf, project, remove, sampleApp, sri, tree, write, REPO } from './helpers.mjs'
+
+const OUT = 'public/assets'
+
+const determinism = suite('determinism')
+
+determinism('should give byte-identical trees for the same sources in different directories', async () => {
+  const a = sampleApp()
+  const b = sampleApp()
+  try {
+    assert.is.not(a, b)
+    assert.is((await kiln(['build'], { cwd: a })).code, 0)
+    assert.is((await kiln(['build'], { cwd: b })).code, 0)
+    const ta = tree(path.join(a, OUT))
+    const tb = tree(path.join(b, OUT))
+    assert.equal(Object.keys(ta).sort(), Object.keys(tb).sort())
+    for (const f of Object.keys(ta)) assert.ok(ta[f].equals(tb[f]), `${f} differs`)
+    for (const [f, bytes] of Object.entries(ta)) {
+      const text = bytes.toString('latin1')
+      assert.not.ok(text.includes(a) || text.includes('/tmp/'), `${f} holds an absolute path`)
+    }
+  } finally {
+    remove(a)
+    remove(b)
+  }
+})
+
+determinism('should give the same manifest on a rebuild, and write nothing new', async () => {
+  const dir = sampleApp()
+  try {
+    const first = await build({ cwd: dir, env: {} })
+    const before = fs.readFileSync(path.join(dir, OUT, 'manifest.json'))
+    const second = await build({ cwd: dir, env: {} })
+    assert.ok(fs.readFileSync(path.join(dir, OUT, 'manifest.json')).equals(before))
+    assert.is(second.written, 0)
+    assert.is(second.reused, first.written)
+  } finally {
+    remove(dir)
+  }
+})
+
+determinism.run()
+
+const immutability = suite('immutability')
+
+immutability('should keep every old file and rename only the edited image and its referrers', async () => {
+  const dir = sampleApp()
+  try {
+    await build({ cwd: dir, env: {} })
+    const before = tree(path.join(dir, OUT))
+    const m1 = manifestOf(dir)
+    write(dir, { 'assets/images/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"><circle r="1"/></svg>' })
+    await build({ cwd: dir, env: {} })
+    const after = tree(path.join(dir, OUT))
+    const m2 = manifestOf(dir)
+    for (const [f, bytes] of Object.entries(before)) {
+      if (f === 'manifest.json') continue
+      assert.ok(after[f] && after[f].equals(bytes), `${f} is kept byte for byte`)
+    }
+    const changed = Object.keys(m2.assets).filter((n) => m2.assets[n].file !== m1.assets[n].file).sort()
+    assert.equal(changed, ['images/logo.svg', 'site.css'], 'the image and the stylesheet that references it')
+    assert.is(Object.keys(m2.files).filter((f) => !m1.files[f]).length, 3, 'new: the image, the stylesheet and its map')
+    assert.is(fs.readdirSync(path.join(dir, OUT, 'manifests')).length, 2, 'one history copy per build')
+  } finally {
+    remove(dir)
+  }
+})
+
+immutability('should rename a JS entry when only its source map changes', async () => {
+  const dir = sampleApp()
+  try {
+    const m1 = (await build({ cwd: dir, env: {} })).manifestData
+    write(dir, { 'assets/admin.ts': "// a comment changes the map, not the code\nimport { greet } from './lib/shared'\nconsole.log(greet('admin'))\n" })
+    const m2 = (await build({ cwd: dir, env: {} })).manifestData
+    const code = (m) => fs.readFileSync(path.join(dir, OUT, m.assets['admin.ts'].file), 'utf8').replace(/\/\/# sourceMappingURL=.*/, '')
+    assert.is(code(m1), code(m2))
+    assert.is.not(m1.assets['admin.ts'].file, m2.assets['admin.ts'].file)
+  } finally {
+    remove(dir)
+  }
+})
+
+immutability('should refuse to overwrite a fingerprinted file that was changed on disk', async () => {
+  const dir = sampleApp()
+  try {
+    const m = (await build({ cwd: dir, env: {} })).manifestData
+    fs.writeFileSync(path.join(dir, OUT, m.assets['robots.txt'].file), 'tampered with, longer')
+    fs.rmSync(path.join(dir, OUT, 'manifest.json'))
+    const r = await kiln(['build'], { cwd: dir })
+    assert.is(r.code, 1)
+    assert.match(r.stderr, `${OUT}/${m.assets['robots.txt'].file} exists with different content; fingerprinted files are never overwritten`)
+  } finally {
+    remove(dir)
+  }
+})
+
+immutability.run()
+
+const atomicity = suite('atomicity')
+
+atomicity('should leave the previous manifest byte-identical and no temp files when a build fails', async () => {
+  const dir = sampleApp()
+  try {
+    assert.is((await kiln(['build'], { cwd: dir })).code, 0)
+    const before = tree(path.join(dir, OUT))
+    write(dir, { 'assets/images/new.png': 'new', 'assets/lib/shared.ts': 'export function greet(: string) {}\n' })
+    const r = await kiln(['build'], { cwd: dir })
+    assert.is(r.code, 1)
+    assert.match(r.stderr, /^Build failed with 1 error:\nassets\/lib\/shared\.ts:1:23: ERROR: /)
+    assert.equal(tree(path.join(dir, OUT)), before, 'nothing added, changed or removed')
+  } finally {
+    remove(dir)
+  }
+})
+
+atomicity.run()
+
+const integrity = suite('manifest contents')
+
+integrity('should record integrity and size that match the bytes of every file', async () => {
+  const dir = sampleApp()
+  try {
+    const m = (await build({ cwd: dir, env: {} })).manifestData
+    for (const [f, rec] of Object.entries(m.files)) {
+      const bytes = fs.readFileSync(path.join(dir, OUT, f))
+      assert.is(rec.integrity, sri(bytes), f)
+      assert.is(rec.size, bytes.length, f)
+    }
+    for (const a of Object.values(m.assets)) assert.equal({ integrity: a.integrity, size: a.size }, m.files[a.file])
+  } finally {
+    remove(dir)
+  }
+})
+
+integrity('should validate against the shipped JSON Schema, with sorted keys and a history copy', async () => {
+  const dir = sampleApp()
+  try {
+    await build({ cwd: dir, env: {} })
+    const text = fs.readFileSync(path.join(dir, OUT, 'manifest.json'), 'utf8')
+    const m = JSON.parse(text)
+    const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'src/manifest.schema.json'), 'utf8'))
+    const validate = new Ajv({ allErrors: true }).compile(schema)
+    assert.ok(validate(m), JSON.stringify(validate.errors))
+    const broken = { ...m, files: { '../escape.js': { integrity: 'sha384-x', size: 1 } } }
+    assert.not.ok(validate(broken), 'the schema rejects paths outside the directory')
+    assert.is(text, JSON.stringify(m, null, 2) + '\n')
+    assert.equal(Object.keys(m.assets), Object.keys(m.assets).sort())
+    assert.equal(Object.keys(m.files), Object.keys(m.files).sort())
+    const history = fs.readdirSync(path.join(dir, OUT, 'manifests'))
+    assert.is(history.length, 1)
+    assert.is(fs.readFileSync(path.join(dir, OUT, 'manifests', history[0]), 'utf8'), text)
+  } finally {
+    remove(dir)
+  }
+})
+
+integrity('should name every output name-HASH.ext, with maps beside their files and relative sources', async () => {
+  const dir = sampleApp()
+  try {
+    const m = (await build({ cwd: dir, env: {} })).manifestData
+    for (const f of Object.keys(m.files)) {
+      const parsed = parseFingerprint(f.replace(/\.map$/, ''))
+      assert.ok(parsed, `${f} is fingerprinted`)
+    }
+    for (const [name, a] of Object.entries(m.assets)) {
+      if (!a.map) continue
+      assert.is(a.map, `${a.file}.map`, name)
+      const text = fs.readFileSync(path.join(dir, OUT, a.file), 'utf8')
+      assert.ok(text.includes(`sourceMappingURL=${path.posix.basename(a.map)}`), name)
+      const map = JSON.parse(fs.readFileSync(path.join(dir, OUT, a.map), 'utf8'))
+      for (const s of map.sources) {
+        assert.not.ok(path.isAbsolute(s), s)
+        assert.ok(fs.existsSync(path.resolve(path.dirname(path.join(dir, OUT, a.map)), s)), `${s} resolves to the source`)
+      }
+    }
+  } finally {
+    remove(dir)
+  }
+})
+
+integrity('should parse and build fingerprinted names with one rule', () => {
+  assert.equal(parseFingerprint('images/logo-ABCDEFGH.png'), { name: 'images/logo', hash: 'ABCDEFGH', ext: '.png' })
+  assert.equal(parseFingerprint('app-QZKBMPME.js'), { name: 'app', hash: 'QZKBMPME', ext: '.js' })
+  assert.equal(parseFingerprint('LICENSE-ABCDEFGH'), { name: 'LICENSE', hash: 'ABCDEFGH', ext: '' })
+  assert.is(parseFingerprint('logo.png'), null)
+  assert.is(parseFingerprint('logo-abcdefgh.png'), null)
+})
+
+integrity.run()
