@@ -20,7 +20,7 @@ function buildFlags(y: Argv) {
   return y
     .option('root', { type: 'string', describe: `${OPTIONS.root.describe} [env KILN_ROOT]`, defaultDescription: 'assets' })
     .option('out', { type: 'string', describe: `${OPTIONS.out.describe} [env KILN_OUT]`, defaultDescription: 'public/assets' })
-    .option('config', { type: 'string', describe: 'Config file', defaultDescription: 'kiln.config.{mjs,js,json} when present' })
+    .option('config', { type: 'string', describe: 'Config file [env KILN_CONFIG]', defaultDescription: 'kiln.config.{mjs,js,json} when present' })
     .option('public-path', { type: 'string', describe: `${OPTIONS.publicPath.describe} [env KILN_PUBLIC_PATH]`, defaultDescription: '/assets/' })
     .option('entry', { type: 'string', array: true, describe: `${OPTIONS.entries.describe} [env KILN_ENTRIES]`, defaultDescription: 'JS/TS/CSS files directly in the root' })
     .option('minify', { type: 'boolean', describe: `${OPTIONS.minify.describe} [env KILN_MINIFY]`, defaultDescription: 'true' })

@@ -23,9 +23,10 @@ export async function resolveConfig(options: BuildOptions = {}): Promise<Resolve
   const { cwd: cwdOpt, config, env, ...overrides } = options
   const cwd = path.resolve(cwdOpt ?? process.cwd())
   validateConfig(overrides, 'build options')
-  const configFile = config === false ? null : findConfig(cwd, config)
+  const environment = env ?? process.env
+  const configFile = config === false ? null : findConfig(cwd, config ?? (environment.KILN_CONFIG || undefined))
   const fromFile = configFile ? await loadConfig(configFile, cwd) : {}
-  const merged = mergeOptions(overrides, configFromEnv(env ?? process.env), fromFile)
+  const merged = mergeOptions(overrides, configFromEnv(environment), fromFile)
   const publicPath = merged.publicPath.endsWith('/') ? merged.publicPath : `${merged.publicPath}/`
   return { ...merged, publicPath, cwd, rootDir: path.resolve(cwd, merged.root), outDir: path.resolve(cwd, merged.out), configFile }
 }
