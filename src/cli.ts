@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import yargs, { type Argv } from 'yargs'
 import { build } from './build.js'
-import { closest } from './closest.js'
+import { closest } from './runtime/closest.js'
 import { KilnError, usageError } from './diagnostics.js'
 import type { BuildOptions } from './config.js'
 import { OPTIONS } from './options.js'

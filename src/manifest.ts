@@ -6,7 +6,7 @@ import { contentHash, integrity } from './fingerprint.js'
 import { writeAtomic } from './output.js'
 import type { EmittedFile, CompiledEntry } from './compilers/types.js'
 import type { StaticAsset } from './statics.js'
-import { mimeType } from './mime.js'
+import { mimeType } from './runtime/mime.js'
 
 export const MANIFEST_VERSION = 1
 export const MANIFEST_NAME = 'manifest.json'

@@ -1,6 +1,6 @@
 // The one table of build options. The CLI, the environment, config files and the API
 // all read it, so a new option is added in exactly one place.
-import { closest } from './closest.js'
+import { closest } from './runtime/closest.js'
 import { usageError, buildError, KilnError } from './diagnostics.js'
 
 export interface KilnConfig {

@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { contentHash, fingerprintName, integrity } from './fingerprint.js'
-import { mimeType } from './mime.js'
+import { mimeType } from './runtime/mime.js'
 import type { SourceFile } from './discover.js'
 
 export interface StaticAsset {

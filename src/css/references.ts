@@ -56,8 +56,3 @@ export function packageStyle(dir: string): string | null {
     return null
   }
 }
-
-/** Percent-encodes each segment of a relative output path for use in a URL ('@' is a legal path character). */
-export function encodePath(p: string): string {
-  return p.split('/').map((s) => (s === '..' || s === '.' ? s : encodeURIComponent(s).replace(/%40/g, '@'))).join('/')
-}

@@ -8,7 +8,8 @@ import type { Declaration, Root } from 'postcss'
 import valueParser, { type Node as ValueNode } from 'postcss-value-parser'
 import { displayPath, message, type Location, type Message } from '../diagnostics.js'
 import type { Statics } from '../statics.js'
-import { encodePath, localReference, resolveReference } from './references.js'
+import { localReference, resolveReference } from './references.js'
+import { encodePath } from '../runtime/url-path.js'
 
 export interface UrlContext {
   cwd: string

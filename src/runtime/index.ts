@@ -1,0 +1,197 @@
+// kiln/runtime: the half of Kiln that runs in every app process. It reads one manifest,
+// validates it and builds every URL once at load; a lookup is then a Map read. It never
+// compiles, watches sources or imports anything but Node built-ins and its own files.
+import fs from 'node:fs'
+import path from 'node:path'
+import { closest } from './closest.js'
+import { AssetNotFoundError, ManifestError } from './errors.js'
+import { encodePath } from './url-path.js'
+import { validateManifest, type AssetRecord, type ValidManifest } from './validate.js'
+
+export { AssetNotFoundError, ManifestError }
+export type { AssetRecord }
+
+export interface RuntimeOptions {
+  /** Origin to serve assets from, e.g. a CDN. Default: ASSET_HOST. */
+  host?: string
+  /** URL prefix. Default: KILN_PUBLIC_PATH, else the manifest's publicPath. */
+  publicPath?: string
+  /** Unknown names throw AssetNotFoundError (true, default) or return undefined (false). */
+  strict?: boolean
+  /** Development only: re-read the manifest when its mtime changes, at most once a second. */
+  reload?: boolean
+  /** Where host and publicPath defaults come from. Default: process.env. */
+  env?: Record<string, string | undefined>
+}
+
+export interface AssetRef {
+  readonly url: string
+  readonly integrity: string
+}
+
+export interface EntryInfo extends AssetRef {
+  readonly type: string
+  readonly css: readonly AssetRef[]
+  readonly preload: readonly AssetRef[]
+}
+
+export interface TagOptions {
+  nonce?: string
+  /** The crossorigin attribute; false leaves it out. Default 'anonymous'. */
+  crossorigin?: 'anonymous' | 'use-credentials' | false
+}
+
+export interface Assets<Missing = never> {
+  /** Absolute path of the manifest read, or the name given to fromManifest. */
+  readonly source: string
+  readonly publicPath: string
+  has(name: string): boolean
+  url(name: string): string | Missing
+  integrity(name: string): string | Missing
+  entry(name: string): EntryInfo | Missing
+  tags(name: string, options?: TagOptions): string | Missing
+  /** Every logical name, sorted. */
+  names(): readonly string[]
+}
+
+type Strictness<O> = O extends { strict: false } ? Assets<undefined> : Assets
+
+interface Table {
+  entries: Map<string, EntryInfo>
+  names: readonly string[]
+  defaultTags: Map<string, string>
+  publicPath: string
+}
+
+export function defaultManifestPath(env: Record<string, string | undefined> = process.env): string {
+  return path.resolve(env.KILN_MANIFEST || path.join('public', 'assets', 'manifest.json'))
+}
+
+/** Reads and validates a manifest, synchronously (for boot). */
+export function loadManifest<O extends RuntimeOptions>(file?: string, options?: O): Strictness<O> {
+  const o = options ?? ({} as RuntimeOptions)
+  const source = file ? path.resolve(file) : defaultManifestPath(o.env ?? process.env)
+  const read = () => buildTable(readManifest(source), o)
+  let table: Table
+  try {
+    table = read()
+  } catch (err) {
+    if (err instanceof ManifestError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ManifestError(source, code === 'ENOENT' ? 'does not exist (set KILN_MANIFEST, or pass the path)' : `cannot be read (${code ?? String(err)})`)
+  }
+  if (!o.reload) return createAssets(() => table, source, o) as Strictness<O>
+  let mtime = fs.statSync(source).mtimeMs
+  let checked = Date.now()
+  return createAssets(() => {
+    const now = Date.now()
+    if (now - checked < 1000) return table
+    checked = now
+    try {
+      const m = fs.statSync(source).mtimeMs
+      if (m !== mtime) {
+        table = read()
+        mtime = m
+      }
+    } catch {
+      // mid-swap or a broken build: keep serving the last good manifest
+    }
+    return table
+  }, source, o) as Strictness<O>
+}
+
+/** Builds the lookup table from a manifest object read by other means. */
+export function fromManifest<O extends RuntimeOptions>(data: unknown, options?: O & { source?: string }): Strictness<O> {
+  const o = options ?? ({} as RuntimeOptions & { source?: string })
+  const source = o.source ?? '(object passed to fromManifest)'
+  const table = buildTable(validateManifest(data, source), o)
+  return createAssets(() => table, source, o) as Strictness<O>
+}
+
+/** Reads a manifest file and validates it: the one place the runtime parses one. */
+export function readManifest(source: string): ValidManifest {
+  const text = fs.readFileSync(source, 'utf8')
+  try {
+    return validateManifest(JSON.parse(text), source)
+  } catch (err) {
+    if (err instanceof ManifestError) throw err
+    throw new ManifestError(source, `is not valid JSON (${(err as Error).message})`)
+  }
+}
+
+function buildTable(m: ValidManifest, o: RuntimeOptions): Table {
+  const env = o.env ?? process.env
+  const host = (o.host ?? env.ASSET_HOST ?? '').replace(/\/+$/, '')
+  let prefix = o.publicPath ?? (env.KILN_PUBLIC_PATH || m.publicPath)
+  if (!prefix.endsWith('/')) prefix += '/'
+  if (host && !prefix.startsWith('/')) prefix = `/${prefix}`
+  const origin = host && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(host) ? `https://${host}` : host
+  const urls = new Map<string, AssetRef>()
+  const ref = (file: string): AssetRef => {
+    let r = urls.get(file)
+    if (!r) urls.set(file, (r = Object.freeze({ url: origin + prefix + encodePath(file), integrity: m.files.get(file)!.integrity })))
+    return r
+  }
+  const entries = new Map<string, EntryInfo>()
+  const defaultTags = new Map<string, string>()
+  for (const [name, a] of m.assets) {
+    const info: EntryInfo = Object.freeze({
+      ...ref(a.file),
+      type: a.type,
+      css: Object.freeze((a.css ?? []).map(ref)),
+      preload: Object.freeze((a.imports ?? []).map(ref)),
+    })
+    entries.set(name, info)
+    defaultTags.set(name, renderTags(info, {}))
+  }
+  return { entries, names: Object.freeze([...entries.keys()].sort()), defaultTags, publicPath: prefix }
+}
+
+function createAssets(current: () => Table, source: string, o: RuntimeOptions): Assets<undefined> {
+  const strict = o.strict !== false
+  const missing = (name: string): undefined => {
+    if (!strict) return undefined
+    throw new AssetNotFoundError(String(name), source, closest(String(name), current().names, 3))
+  }
+  const assets: Assets<undefined> = {
+    source,
+    get publicPath() {
+      return current().publicPath
+    },
+    has: (name) => current().entries.has(name),
+    url: (name) => current().entries.get(name)?.url ?? missing(name),
+    integrity: (name) => current().entries.get(name)?.integrity ?? missing(name),
+    entry: (name) => current().entries.get(name) ?? missing(name),
+    tags(name, options) {
+      const t = current()
+      if (!options || (options.nonce === undefined && options.crossorigin === undefined)) return t.defaultTags.get(name) ?? missing(name)
+      const info = t.entries.get(name)
+      return info ? renderTags(info, options) : missing(name)
+    },
+    names: () => current().names,
+  }
+  return Object.freeze(assets)
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
+}
+
+/** Stylesheets, then modulepreloads for static imports, then the script (or the stylesheet itself). */
+function renderTags(info: EntryInfo, o: TagOptions): string {
+  const co = o.crossorigin === undefined ? 'anonymous' : o.crossorigin
+  const extra = (co ? ` crossorigin="${escapeHtml(co)}"` : '') + (o.nonce !== undefined ? ` nonce="${escapeHtml(o.nonce)}"` : '')
+  const attrs = (r: AssetRef) => `="${escapeHtml(r.url)}" integrity="${escapeHtml(r.integrity)}"${extra}`
+  let html = ''
+  for (const c of info.css) html += `<link rel="stylesheet" href${attrs(c)}>`
+  if (info.type === 'text/css') return html + `<link rel="stylesheet" href${attrs(info)}>`
+  if (info.type !== 'text/javascript') return html + `<link rel="preload" href${attrs(info)} as="${preloadAs(info.type)}">`
+  for (const p of info.preload) html += `<link rel="modulepreload" href${attrs(p)}>`
+  return html + `<script type="module" src${attrs(info)}></script>`
+}
+
+function preloadAs(type: string): string {
+  return type.startsWith('font/') ? 'font' : type.startsWith('image/') ? 'image' : 'fetch'
+}

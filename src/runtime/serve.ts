@@ -1,0 +1,176 @@
+// kiln/serve: serves exactly the files a manifest lists, with immutable caching. The route
+// table is built once from `files`; nothing else on disk is reachable, so no request can
+// traverse out of the artifact directory, whatever its encoding.
+import fs from 'node:fs'
+import path from 'node:path'
+import { pipeline } from 'node:stream'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { defaultManifestPath, readManifest } from './index.js'
+import { mimeType } from './mime.js'
+
+export interface ServeOptions {
+  /** Path of manifest.json. Default: `<dir>/manifest.json`, else KILN_MANIFEST or public/assets/manifest.json. */
+  manifest?: string
+  /** The artifact directory. Default: the manifest's directory. */
+  dir?: string
+  /** URL path prefix to answer under. Default: KILN_PUBLIC_PATH, else the manifest's publicPath. */
+  prefix?: string
+  env?: Record<string, string | undefined>
+}
+
+export type Next = (err?: unknown) => void
+export type Handler = (req: IncomingMessage, res: ServerResponse, next?: Next) => void
+
+interface Representation {
+  abs: string
+  size: number
+  etag: string
+}
+
+interface Route extends Representation {
+  type: string
+  br?: Representation
+  gzip?: Representation
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+const MAX_PATH = 4096
+
+export function serveAssets(options: ServeOptions = {}): Handler {
+  const env = options.env ?? process.env
+  const source = path.resolve(options.manifest ?? (options.dir ? path.join(options.dir, 'manifest.json') : defaultManifestPath(env)))
+  const dir = path.resolve(options.dir ?? path.dirname(source))
+  const m = readManifest(source)
+  const prefix = normalizePrefix(options.prefix ?? (env.KILN_PUBLIC_PATH || m.publicPath))
+  const types = new Map<string, string>()
+  for (const a of m.assets.values()) types.set(a.file, a.type)
+  const routes = new Map<string, Route>()
+  const rep = (file: string): Representation => ({ abs: path.join(dir, file), size: m.files.get(file)!.size, etag: `"${m.files.get(file)!.integrity}"` })
+  for (const file of m.files.keys()) {
+    const route: Route = { ...rep(file), type: withCharset(types.get(file) ?? mimeType(file)) }
+    if (m.files.has(`${file}.br`)) route.br = rep(`${file}.br`)
+    if (m.files.has(`${file}.gz`)) route.gzip = rep(`${file}.gz`)
+    routes.set(file, route)
+  }
+
+  return function kilnServe(req, res, next) {
+    const route = match(req.url, prefix, routes)
+    if (!route) return next ? next() : end(res, 404)
+    if (req.method !== 'GET' && req.method !== 'HEAD') return end(res, 405, { Allow: 'GET, HEAD' })
+    const range = rangeOf(req, route)
+    const chosen = range ? undefined : negotiate(String(req.headers['accept-encoding'] ?? ''), route)
+    const body = chosen ? route[chosen]! : route
+    const headers: Record<string, string | number> = {
+      'Cache-Control': IMMUTABLE,
+      'Content-Type': route.type,
+      ETag: body.etag,
+      'Accept-Ranges': 'bytes',
+      'X-Content-Type-Options': 'nosniff',
+    }
+    if (route.br || route.gzip) headers.Vary = 'Accept-Encoding'
+    if (chosen) headers['Content-Encoding'] = chosen === 'gzip' ? 'gzip' : 'br'
+    if (etagMatches(req.headers['if-none-match'], body.etag)) return end(res, 304, headers)
+    if (range === 'unsatisfiable') return end(res, 416, { ...headers, 'Content-Range': `bytes */${route.size}` })
+    let start = 0
+    let last = body.size - 1
+    if (range) {
+      ;[start, last] = range
+      headers['Content-Range'] = `bytes ${start}-${last}/${route.size}`
+    }
+    headers['Content-Length'] = Math.max(0, last - start + 1)
+    if (req.method === 'HEAD') return end(res, range ? 206 : 200, headers)
+    fs.open(body.abs, 'r', (err, fd) => {
+      // Listed but gone from disk (a bad deploy): let the app decide, or 404.
+      if (err) return next ? next() : end(res, 404)
+      res.writeHead(range ? 206 : 200, headers)
+      if (last < start) return fs.close(fd, () => res.end())
+      pipeline(fs.createReadStream('', { fd, start, end: last }), res, () => {
+        // Errors and aborted clients end here; pipeline has destroyed the stream and closed the fd.
+      })
+    })
+  }
+}
+
+function normalizePrefix(p: string): string {
+  let pathname = p
+  if (/^[a-z][a-z0-9+.-]*:\/\/|^\/\//i.test(p)) pathname = new URL(p, 'http://x').pathname
+  if (!pathname.startsWith('/')) pathname = `/${pathname}`
+  return pathname.endsWith('/') ? pathname : `${pathname}/`
+}
+
+function withCharset(type: string): string {
+  return /^text\/|javascript|json|svg\+xml/.test(type) ? `${type}; charset=utf-8` : type
+}
+
+/** The route for a request target, or undefined. Only origin-form targets under the prefix. */
+function match(url: string | undefined, prefix: string, routes: Map<string, Route>): Route | undefined {
+  if (typeof url !== 'string' || url.length > MAX_PATH + prefix.length || !url.startsWith(prefix)) return undefined
+  const q = url.search(/[?#]/)
+  const raw = url.slice(prefix.length, q < 0 ? undefined : q)
+  try {
+    return routes.get(decodeURIComponent(raw))
+  } catch {
+    return undefined
+  }
+}
+
+function end(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
+  const h = status >= 400 ? { ...headers, 'Content-Length': 0, 'Cache-Control': 'no-store' } : headers
+  if (status === 304) delete h['Content-Length']
+  res.writeHead(status, h)
+  res.end()
+}
+
+/** The best acceptable precompressed variant by q-value (br wins ties), or undefined for identity. */
+export function negotiate(header: string, route: Route): 'br' | 'gzip' | undefined {
+  if (!route.br && !route.gzip) return undefined
+  const q = new Map<string, number>()
+  for (const part of header.slice(0, 1024).split(',')) {
+    const [token, ...params] = part.trim().toLowerCase().split(';')
+    if (!token) continue
+    let value = 1
+    for (const p of params) {
+      const [k, v] = p.trim().split('=')
+      if (k === 'q') value = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(v ?? '') ? Number(v) : 0
+    }
+    q.set(token, value)
+  }
+  const star = q.get('*') ?? 0
+  const score = (enc: string) => q.get(enc) ?? (enc === 'gzip' ? (q.get('x-gzip') ?? star) : star)
+  const br = route.br ? score('br') : 0
+  const gz = route.gzip ? score('gzip') : 0
+  if (br > 0 && br >= gz) return 'br'
+  if (gz > 0) return 'gzip'
+  return undefined
+}
+
+function etagMatches(header: string | string[] | undefined, etag: string): boolean {
+  if (typeof header !== 'string') return false
+  if (header.trim() === '*') return true
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)
+}
+
+/** A single satisfiable byte range [start, last], 'unsatisfiable', or undefined to send everything. */
+function rangeOf(req: IncomingMessage, route: Route): [number, number] | 'unsatisfiable' | undefined {
+  const header = req.headers.range
+  if (typeof header !== 'string' || req.method !== 'GET' && req.method !== 'HEAD') return undefined
+  const ifRange = req.headers['if-range']
+  if (typeof ifRange === 'string' && ifRange !== route.etag) return undefined
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (!m || (m[1] === '' && m[2] === '') || m[1]!.length > 15 || m[2]!.length > 15) return undefined
+  const size = route.size
+  let start: number
+  let last: number
+  if (m[1] === '') {
+    const suffix = Number(m[2])
+    if (suffix === 0) return 'unsatisfiable'
+    start = Math.max(0, size - suffix)
+    last = size - 1
+  } else {
+    start = Number(m[1])
+    last = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+    if (m[2] !== '' && Number(m[2]) < start) return undefined
+  }
+  if (start >= size) return 'unsatisfiable'
+  return [start, last]
+}
