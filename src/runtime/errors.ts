@@ -14,7 +14,7 @@ export class AssetNotFoundError extends Error {
   readonly suggestions: readonly string[]
   constructor(asset: string, manifest: string, suggestions: string[]) {
     const hint = suggestions.length ? `; did you mean ${suggestions.map((s) => `'${s}'`).join(', ')}?` : ''
-    super(`Asset '${asset}' is not in the Kiln manifest ${manifest}${hint} (run \`kiln inspect ${JSON.stringify(asset)}\`)`)
+    super(`Asset '${asset}' is not in the Kiln manifest ${manifest}${hint}`)
     this.name = 'AssetNotFoundError'
     this.asset = asset
     this.manifest = manifest

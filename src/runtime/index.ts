@@ -72,14 +72,7 @@ export function loadManifest<O extends RuntimeOptions>(file?: string, options?: 
   const o = options ?? ({} as RuntimeOptions)
   const source = file ? path.resolve(file) : defaultManifestPath(o.env ?? process.env)
   const read = () => buildTable(readManifest(source), o)
-  let table: Table
-  try {
-    table = read()
-  } catch (err) {
-    if (err instanceof ManifestError) throw err
-    const code = (err as NodeJS.ErrnoException).code
-    throw new ManifestError(source, code === 'ENOENT' ? 'does not exist (set KILN_MANIFEST, or pass the path)' : `cannot be read (${code ?? String(err)})`)
-  }
+  let table = read()
   if (!o.reload) return createAssets(() => table, source, o) as Strictness<O>
   let mtime = fs.statSync(source).mtimeMs
   let checked = Date.now()
@@ -110,7 +103,13 @@ export function fromManifest<O extends RuntimeOptions>(data: unknown, options?: 
 
 /** Reads a manifest file and validates it: the one place the runtime parses one. */
 export function readManifest(source: string): ValidManifest {
-  const text = fs.readFileSync(source, 'utf8')
+  let text: string
+  try {
+    text = fs.readFileSync(source, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ManifestError(source, code === 'ENOENT' ? 'does not exist (set KILN_MANIFEST, or pass the path)' : `cannot be read (${code ?? String(err)})`)
+  }
   try {
     return validateManifest(JSON.parse(text), source)
   } catch (err) {
