@@ -58,10 +58,15 @@ type Strictness<O> = O extends { strict: false } ? Assets<undefined> : Assets
 
 interface Table {
   entries: Map<string, EntryInfo>
-  names: readonly string[]
+  /** Sorted names, built on first need (suggestions, names()). */
+  names: () => readonly string[]
+  /** tags() without options, rendered on first use per name. */
   defaultTags: Map<string, string>
   publicPath: string
 }
+
+const NONE: readonly AssetRef[] = Object.freeze([])
+const PLAIN_PATH = /^[\w.~@/-]*$/
 
 export function defaultManifestPath(env: Record<string, string | undefined> = process.env): string {
   return path.resolve(env.KILN_MANIFEST || path.join('public', 'assets', 'manifest.json'))
@@ -124,33 +129,33 @@ function buildTable(m: ValidManifest, o: RuntimeOptions): Table {
   let prefix = o.publicPath ?? (env.KILN_PUBLIC_PATH || m.publicPath)
   if (!prefix.endsWith('/')) prefix += '/'
   if (host && !prefix.startsWith('/')) prefix = `/${prefix}`
-  const origin = host && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(host) ? `https://${host}` : host
-  const urls = new Map<string, AssetRef>()
+  const base = (host && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(host) ? `https://${host}` : host) + prefix
+  const url = (file: string) => base + (PLAIN_PATH.test(file) ? file : encodePath(file))
+  const refs = new Map<string, AssetRef>()
   const ref = (file: string): AssetRef => {
-    let r = urls.get(file)
-    if (!r) urls.set(file, (r = Object.freeze({ url: origin + prefix + encodePath(file), integrity: m.files.get(file)!.integrity })))
+    let r = refs.get(file)
+    if (!r) refs.set(file, (r = Object.freeze({ url: url(file), integrity: m.files.get(file)!.integrity })))
     return r
   }
   const entries = new Map<string, EntryInfo>()
-  const defaultTags = new Map<string, string>()
   for (const [name, a] of m.assets) {
-    const info: EntryInfo = Object.freeze({
-      ...ref(a.file),
+    entries.set(name, Object.freeze({
+      url: url(a.file),
+      integrity: a.integrity,
       type: a.type,
-      css: Object.freeze((a.css ?? []).map(ref)),
-      preload: Object.freeze((a.imports ?? []).map(ref)),
-    })
-    entries.set(name, info)
-    defaultTags.set(name, renderTags(info, {}))
+      css: a.css?.length ? Object.freeze(a.css.map(ref)) : NONE,
+      preload: a.imports?.length ? Object.freeze(a.imports.map(ref)) : NONE,
+    }))
   }
-  return { entries, names: Object.freeze([...entries.keys()].sort()), defaultTags, publicPath: prefix }
+  let names: readonly string[] | undefined
+  return { entries, names: () => (names ??= Object.freeze([...entries.keys()].sort())), defaultTags: new Map(), publicPath: prefix }
 }
 
 function createAssets(current: () => Table, source: string, o: RuntimeOptions): Assets<undefined> {
   const strict = o.strict !== false
   const missing = (name: string): undefined => {
     if (!strict) return undefined
-    throw new AssetNotFoundError(String(name), source, closest(String(name), current().names, 3))
+    throw new AssetNotFoundError(String(name), source, closest(String(name), current().names(), 3))
   }
   const assets: Assets<undefined> = {
     source,
@@ -163,11 +168,14 @@ function createAssets(current: () => Table, source: string, o: RuntimeOptions): 
     entry: (name) => current().entries.get(name) ?? missing(name),
     tags(name, options) {
       const t = current()
-      if (!options || (options.nonce === undefined && options.crossorigin === undefined)) return t.defaultTags.get(name) ?? missing(name)
       const info = t.entries.get(name)
-      return info ? renderTags(info, options) : missing(name)
+      if (!info) return missing(name)
+      if (options && (options.nonce !== undefined || options.crossorigin !== undefined)) return renderTags(info, options)
+      let html = t.defaultTags.get(name)
+      if (html === undefined) t.defaultTags.set(name, (html = renderTags(info, {})))
+      return html
     },
-    names: () => current().names,
+    names: () => current().names(),
   }
   return Object.freeze(assets)
 }
