@@ -1,15 +1,27 @@
-// The build, as one pipeline: discover → fingerprint statics → compile → write → manifest.
+// The build, as one pipeline: discover → fingerprint statics (on the worker pool, while
+// esbuild compiles) → compile → compress → write → manifest.
 import path from 'node:path'
 import { resolveConfig, type BuildOptions, type ResolvedConfig } from './config.js'
-import { discover, type SourceFile } from './discover.js'
+import { discover } from './discover.js'
 import { KilnError, displayPath, type Message } from './diagnostics.js'
-import { resolveTargets, type Targets } from './targets.js'
+import { resolveTargets } from './targets.js'
 import { Statics } from './statics.js'
-import { compileScripts } from './compilers/javascript.js'
-import { compileStylesheet } from './compilers/stylesheet.js'
-import type { CompileResult } from './compilers/types.js'
-import { writeOutputs, type OutputFile } from './output.js'
+import { compile } from './compile.js'
+import { compressOutputs, compressSettings } from './compress.js'
+import { BuildCache, keyOf } from './cache.js'
+import { Pool } from './pool.js'
+import { Stage, stageOutputs } from './output.js'
 import { createManifest, serializeManifest, writeManifest, type Manifest } from './manifest.js'
+import { VERSION } from './version.js'
+
+export interface BuildSteps {
+  /** Whether esbuild and postcss ran, or a cached result was used. */
+  compile: 'ran' | 'skipped'
+  statics: { total: number; hashed: number; cached: number; copied: number }
+  compress: { compressed: number; reused: number }
+  /** With --verify-cache: static files whose cached fingerprint was wrong. */
+  cacheMismatches: string[]
+}
 
 export interface BuildResult {
   ok: true
@@ -19,73 +31,84 @@ export interface BuildResult {
   entries: number
   files: number
   bytes: number
+  /** Files this build added to the artifact directory; the rest were already there. */
   written: number
   reused: number
+  steps: BuildSteps
   warnings: Message[]
   durationMs: number
+  /** Peak resident memory of this process, in bytes. */
+  maxRss: number
 }
 
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now()
   const config = await resolveConfig(options)
   const warnings: Message[] = []
+  const pool = new Pool()
+  const stage = new Stage()
+  let statics: Statics | undefined
   try {
     const targets = resolveTargets(config.cwd)
     const sources = await discover(config.rootDir, config.entries, excluded(config), config.cwd)
     warnings.push(...sources.warnings)
-    const statics = new Statics(config.rootDir, config.cwd)
-    await statics.addAll(sources.statics)
-    const compiled = await compile(config, sources.entries, targets, statics, warnings)
+    const cache = openCache(config)
+    const compress = compressSettings(config, cache.dir)
+    statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache)
+    const fingerprinting = statics.addAll(sources.statics)
+    const compiled = await compile(config, sources, targets, statics, cache, warnings)
     failOnStrictWarnings(config, warnings)
+    await fingerprinting
+    const variants = await compressOutputs(compiled.outputs, compress, config, pool, stage, cache, statics.stats)
+    await stageOutputs(config.outDir, compiled.outputs.flatMap((o) => (o.bytes ? [{ file: o.file, bytes: o.bytes }] : [])), stage, config.cwd)
     const referenced = await statics.all()
-    const outputs: OutputFile[] = [...compiled.files, ...referenced.map((s) => ({ file: s.file, bytes: s.bytes }))]
-    const written = await writeOutputs(config.outDir, outputs, config.cwd)
-    const manifest = createManifest(config.publicPath, compiled.entries, compiled.files, referenced)
+    const written = await stage.commit(config.cwd)
+    const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
     const { path: manifestPath } = await writeManifest(config.outDir, serializeManifest(manifest))
+    cache.save()
+    const files = Object.keys(manifest.files).length
     return {
       ok: true,
       manifest: displayPath(manifestPath, config.cwd),
       manifestData: manifest,
       entries: compiled.entries.length,
-      files: outputs.length,
-      bytes: outputs.reduce((n, f) => n + f.bytes.length, 0),
-      ...written,
+      files,
+      bytes: Object.values(manifest.files).reduce((n, f) => n + f.size, 0),
+      written,
+      reused: files - written,
+      steps: {
+        compile: compiled.ran ? 'ran' : 'skipped',
+        statics: { total: referenced.length, hashed: statics.stats.hashed, cached: statics.stats.cached, copied: statics.stats.copied },
+        compress: { compressed: statics.stats.compressed, reused: statics.stats.reusedVariants },
+        cacheMismatches: cache.mismatches.map((p) => displayPath(p, config.cwd)),
+      },
       warnings,
       durationMs: Math.round(performance.now() - started),
+      maxRss: process.resourceUsage().maxRSS * 1024,
     }
   } catch (err) {
+    await statics?.settle()
+    await stage.abort()
     if (err instanceof KilnError) throw new KilnError(err.errors, [...warnings, ...err.warnings], err.kind)
     throw err
+  } finally {
+    await pool.close()
   }
 }
 
-async function compile(config: ResolvedConfig, entries: SourceFile[], targets: Targets, statics: Statics, warnings: Message[]): Promise<CompileResult> {
-  const common = { cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics }
-  const inputs = new Set<string>()
-  const scripts = entries.filter((e) => e.kind === 'script')
-  const styles = entries.filter((e) => e.kind === 'style')
-  const settled = await Promise.allSettled([
-    compileScripts(scripts, common, warnings),
-    ...styles.map((s) => compileStylesheet(s, { ...common, strict: config.strict, inlineLimit: config.inlineLimit }, warnings, inputs)),
-  ])
-  const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
-  if (errors.length) throw new KilnError(errors)
-  const results = settled.map((s) => (s as PromiseFulfilledResult<CompileResult>).value)
-  return { entries: results.flatMap((r) => r.entries), files: results.flatMap((r) => r.files) }
-}
-
-function errorsOf(reason: unknown): Message[] {
-  if (reason instanceof KilnError) return reason.errors
-  throw reason
+function openCache(config: ResolvedConfig): BuildCache {
+  const dir = path.resolve(config.cwd, config.cacheDir)
+  return BuildCache.open(dir, keyOf({ kiln: VERSION, node: process.versions.node.split('.')[0] }), config.verifyCache)
 }
 
 function failOnStrictWarnings(config: ResolvedConfig, warnings: Message[]) {
   if (config.strict && warnings.length) throw new KilnError(warnings.splice(0))
 }
 
-/** The artifact directory may sit inside the root; never read it back as sources. */
+/** The artifact directory and the cache may sit inside the root; never read them back as sources. */
 function excluded(config: ResolvedConfig): string[] {
-  const rel = path.relative(config.rootDir, config.outDir)
-  if (rel === '') return []
-  return rel.startsWith('..') || path.isAbsolute(rel) ? [] : [`${rel.split(path.sep).join('/')}/**`]
+  return [config.outDir, path.resolve(config.cwd, config.cacheDir)].flatMap((dir) => {
+    const rel = path.relative(config.rootDir, dir)
+    return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? [] : [`${rel.split(path.sep).join('/')}/**`]
+  })
 }

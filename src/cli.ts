@@ -1,15 +1,14 @@
 // The CLI is a thin map from flags to the programmatic API. Errors are caught once, here,
 // and mapped to exit codes: 0 ok, 1 build errors, 2 usage errors.
-import fs from 'node:fs'
 import yargs, { type Argv } from 'yargs'
 import { build } from './build.js'
+import { VERSION } from './version.js'
 import { closest } from './runtime/closest.js'
 import { KilnError, usageError } from './diagnostics.js'
 import type { BuildOptions } from './config.js'
-import { OPTIONS } from './options.js'
+import { OPTIONS, validateConfig } from './options.js'
 import { reportFailure, reportSuccess, type ReportMode } from './report.js'
 
-export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
 interface Streams {
   out: NodeJS.WritableStream
@@ -27,6 +26,12 @@ function buildFlags(y: Argv) {
     .option('sourcemap', { type: 'boolean', describe: `${OPTIONS.sourcemap.describe} [env KILN_SOURCEMAP]`, defaultDescription: 'true' })
     .option('strict', { type: 'boolean', describe: `${OPTIONS.strict.describe} [env KILN_STRICT]`, defaultDescription: 'false' })
     .option('inline-limit', { type: 'number', describe: `${OPTIONS.inlineLimit.describe} [env KILN_INLINE_LIMIT]`, defaultDescription: '0 (off)' })
+    .option('compress', { type: 'string', array: true, describe: `${OPTIONS.compress.describe}; --no-compress for none [env KILN_COMPRESS]`, defaultDescription: 'br gzip' })
+    .option('brotli-quality', { type: 'number', describe: `${OPTIONS.brotliQuality.describe} [env KILN_BROTLI_QUALITY]`, defaultDescription: '11' })
+    .option('gzip-level', { type: 'number', describe: `${OPTIONS.gzipLevel.describe} [env KILN_GZIP_LEVEL]`, defaultDescription: '9' })
+    .option('compress-source-maps', { type: 'boolean', describe: `${OPTIONS.compressSourceMaps.describe} [env KILN_COMPRESS_SOURCE_MAPS]`, defaultDescription: 'false' })
+    .option('cache-dir', { type: 'string', describe: `${OPTIONS.cacheDir.describe} [env KILN_CACHE_DIR]`, defaultDescription: 'node_modules/.cache/kiln' })
+    .option('verify-cache', { type: 'boolean', describe: `${OPTIONS.verifyCache.describe} [env KILN_VERIFY_CACHE]` })
     .option('json', { type: 'boolean', describe: 'Print one JSON object on stdout and nothing else' })
     .option('quiet', { type: 'boolean', describe: 'Print only errors' })
 }
@@ -43,9 +48,33 @@ export function optionsFromFlags(a: Record<string, unknown>): BuildOptions {
     sourcemap: a.sourcemap as boolean | undefined,
     strict: a.strict as boolean | undefined,
     inlineLimit: a.inlineLimit as number | undefined,
+    compress: compressFlag(a.compress),
+    brotliQuality: a.brotliQuality as number | undefined,
+    gzipLevel: a.gzipLevel as number | undefined,
+    compressSourceMaps: a.compressSourceMaps as boolean | undefined,
+    cacheDir: a.cacheDir as string | undefined,
+    verifyCache: a.verifyCache as boolean | undefined,
   }
-  if (typeof o.inlineLimit === 'number' && !(o.inlineLimit >= 0)) throw usageError('--inline-limit must be a non-negative number')
+  // Flags get the same checks as config keys, reported as usage errors.
+  try {
+    const { config: _config, ...options } = o
+    validateConfig(options, 'flags')
+  } catch (err) {
+    if (err instanceof KilnError) throw usageError(err.errors[0]!.text.replace(/^Option "(\w+)" in flags/, (_, k: string) => `--${kebab(k)}`))
+    throw err
+  }
   return o
+}
+
+/** `--no-compress` → false; `--compress br --compress gzip` or `--compress br,gzip` → the list. */
+function compressFlag(v: unknown): BuildOptions['compress'] {
+  if (v === undefined) return undefined
+  if (v === false || (Array.isArray(v) && v.length === 1 && v[0] === false)) return false
+  return (v as string[]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean) as ('br' | 'gzip')[]
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 }
 
 function modeOf(a: Record<string, unknown>): ReportMode {

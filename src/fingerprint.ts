@@ -11,7 +11,12 @@ const HASHED = new RegExp(`^(.+)-([A-Z2-7]{${HASH_LENGTH}})((?:\\.[^./]+)*)$`)
 export function contentHash(...parts: (Buffer | string)[]): string {
   const h = crypto.createHash('sha256')
   for (const p of parts) h.update(p)
-  return base32(h.digest()).slice(0, HASH_LENGTH)
+  return hashOfDigest(h.digest())
+}
+
+/** The fingerprint for a SHA-256 digest computed elsewhere (e.g. while streaming a file). */
+export function hashOfDigest(sha256: Buffer): string {
+  return base32(sha256).slice(0, HASH_LENGTH)
 }
 
 function base32(bytes: Buffer): string {

@@ -2,15 +2,22 @@
 // entry → chunk/CSS graph; plus `files`, every file the build needs. Serialised with sorted
 // keys, two-space JSON, no timestamps and no absolute paths, so it is deterministic.
 import path from 'node:path'
-import { contentHash, integrity } from './fingerprint.js'
+import { contentHash } from './fingerprint.js'
 import { writeAtomic } from './output.js'
-import type { EmittedFile, CompiledEntry } from './compilers/types.js'
+import type { CompiledEntry } from './compilers/types.js'
+import type { Variant } from './workers/asset-jobs.js'
 import type { StaticAsset } from './statics.js'
 import { mimeType } from './runtime/mime.js'
 
 export const MANIFEST_VERSION = 1
 export const MANIFEST_NAME = 'manifest.json'
 export const HISTORY_DIR = 'manifests'
+
+export interface FileInfo {
+  file: string
+  integrity: string
+  size: number
+}
 
 export interface FileRecord {
   integrity: string
@@ -24,6 +31,7 @@ export interface AssetRecord extends FileRecord {
   css?: string[]
   imports?: string[]
   dynamicImports?: string[]
+  encodings?: Partial<Record<'br' | 'gzip', { file: string; size: number }>>
 }
 
 export interface Manifest {
@@ -33,15 +41,22 @@ export interface Manifest {
   files: Record<string, FileRecord>
 }
 
-export function createManifest(publicPath: string, compiled: CompiledEntry[], emitted: EmittedFile[], statics: StaticAsset[]): Manifest {
+export function createManifest(publicPath: string, compiled: CompiledEntry[], outputs: FileInfo[], statics: StaticAsset[], variants: Map<string, Variant[]>): Manifest {
   const files: Record<string, FileRecord> = {}
-  for (const f of emitted) files[f.file] = { integrity: integrity(f.bytes), size: f.bytes.length }
-  for (const s of statics) files[s.file] = { integrity: s.integrity, size: s.size }
+  for (const s of statics) variants.set(s.file, s.variants)
+  for (const f of [...outputs, ...statics]) files[f.file] = { integrity: f.integrity, size: f.size }
+  for (const list of variants.values()) for (const v of list) files[v.file] = { integrity: v.integrity, size: v.size }
+  const encodings = (file: string) => {
+    const list = variants.get(file)
+    return list?.length ? Object.fromEntries(list.map((v) => [v.encoding, { file: v.file, size: v.size }])) : undefined
+  }
   const assets: Record<string, AssetRecord> = {}
-  for (const s of statics) if (s.logical !== null) assets[s.logical] = { file: s.file, integrity: s.integrity, size: s.size, type: s.type }
+  for (const s of statics) {
+    if (s.logical !== null) assets[s.logical] = { file: s.file, integrity: s.integrity, size: s.size, type: s.type, encodings: encodings(s.file) }
+  }
   for (const c of compiled) {
     const rec = files[c.file]!
-    assets[c.logical] = { file: c.file, ...rec, type: mimeType(c.file), map: c.map, css: c.css, imports: c.imports, dynamicImports: c.dynamicImports }
+    assets[c.logical] = { file: c.file, ...rec, type: mimeType(c.file), map: c.map, css: c.css, imports: c.imports, dynamicImports: c.dynamicImports, encodings: encodings(c.file) }
   }
   return { version: MANIFEST_VERSION, publicPath, assets, files }
 }

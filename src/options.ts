@@ -18,17 +18,34 @@ export interface KilnConfig {
   strict?: boolean
   /** Inline url() targets up to this many bytes as data: URIs in CSS. 0 = off. */
   inlineLimit?: number
+  /** Precompressed variants to write beside compressible files, or false. Default ['br', 'gzip']. */
+  compress?: Encoding[] | false
+  /** Brotli quality, 0–11. Default 11. */
+  brotliQuality?: number
+  /** Gzip level, 1–9. Default 9. */
+  gzipLevel?: number
+  /** Also precompress source maps. Default false. */
+  compressSourceMaps?: boolean
+  /** Persistent build cache (keep it between CI runs). Default node_modules/.cache/kiln. */
+  cacheDir?: string
+  /** Re-hash every static file even when the cache says it is unchanged, and report mismatches. */
+  verifyCache?: boolean
 }
+
+export type Encoding = 'br' | 'gzip'
+export const ENCODINGS: readonly Encoding[] = ['br', 'gzip']
 
 export type ResolvedOptions = Required<Omit<KilnConfig, 'entries'>> & { entries: string[] | null }
 
-type Kind = 'string' | 'boolean' | 'number' | 'string[]'
+type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'encodings'
 
 interface OptionSpec {
   kind: Kind
   env: string
   default: unknown
   describe: string
+  min?: number
+  max?: number
 }
 
 export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
@@ -40,6 +57,12 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   sourcemap: { kind: 'boolean', env: 'KILN_SOURCEMAP', default: true, describe: 'Write external source maps' },
   strict: { kind: 'boolean', env: 'KILN_STRICT', default: false, describe: 'Treat warnings as errors' },
   inlineLimit: { kind: 'number', env: 'KILN_INLINE_LIMIT', default: 0, describe: 'Inline CSS url() targets up to N bytes' },
+  compress: { kind: 'encodings', env: 'KILN_COMPRESS', default: ['br', 'gzip'], describe: 'Precompressed variants: br, gzip, or false' },
+  brotliQuality: { kind: 'number', env: 'KILN_BROTLI_QUALITY', default: 11, describe: 'Brotli quality (0-11)', max: 11 },
+  gzipLevel: { kind: 'number', env: 'KILN_GZIP_LEVEL', default: 9, describe: 'Gzip level (1-9)', min: 1, max: 9 },
+  compressSourceMaps: { kind: 'boolean', env: 'KILN_COMPRESS_SOURCE_MAPS', default: false, describe: 'Precompress source maps too' },
+  cacheDir: { kind: 'string', env: 'KILN_CACHE_DIR', default: 'node_modules/.cache/kiln', describe: 'Persistent build cache directory' },
+  verifyCache: { kind: 'boolean', env: 'KILN_VERIFY_CACHE', default: false, describe: 'Re-hash every static file and report cache mismatches' },
 }
 
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof KilnConfig)[]
@@ -49,10 +72,17 @@ export function defineConfig(config: KilnConfig): KilnConfig {
   return config
 }
 
-function typeOk(kind: Kind, value: unknown): boolean {
-  if (kind === 'string[]') return Array.isArray(value) && value.every((v) => typeof v === 'string')
-  if (kind === 'number') return typeof value === 'number' && Number.isFinite(value) && value >= 0
-  return typeof value === kind
+function typeOk(spec: OptionSpec, value: unknown): boolean {
+  switch (spec.kind) {
+    case 'string[]':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string')
+    case 'encodings':
+      return value === false || (Array.isArray(value) && value.every((v) => (ENCODINGS as unknown[]).includes(v)))
+    case 'number':
+      return typeof value === 'number' && Number.isInteger(value) && value >= (spec.min ?? 0) && value <= (spec.max ?? Number.MAX_SAFE_INTEGER)
+    default:
+      return typeof value === spec.kind
+  }
 }
 
 /** Checks a config object's keys and types; `source` names where it came from (a file). */
@@ -67,8 +97,8 @@ export function validateConfig(config: unknown, source: string): KilnConfig {
       const near = closest(key, OPTION_NAMES)
       errors.push(buildError(`Unknown option "${key}" in ${source}`, { file: source, line: 1, column: 0 },
         near.length ? `did you mean "${near[0]}"?` : `valid options: ${OPTION_NAMES.join(', ')}`))
-    } else if (value !== undefined && !typeOk(spec.kind, value)) {
-      errors.push(buildError(`Option "${key}" in ${source} must be ${describeKind(spec.kind)}, got ${JSON.stringify(value)}`,
+    } else if (value !== undefined && !typeOk(spec, value)) {
+      errors.push(buildError(`Option "${key}" in ${source} must be ${describeKind(spec)}, got ${JSON.stringify(value)}`,
         { file: source, line: 1, column: 0 }))
     }
   }
@@ -76,8 +106,9 @@ export function validateConfig(config: unknown, source: string): KilnConfig {
   return config as KilnConfig
 }
 
-function describeKind(kind: Kind): string {
-  return { string: 'a string', boolean: 'true or false', number: 'a non-negative number', 'string[]': 'an array of strings' }[kind]
+function describeKind(spec: OptionSpec): string {
+  if (spec.kind === 'number') return `a whole number from ${spec.min ?? 0}${spec.max === undefined ? ' up' : ` to ${spec.max}`}`
+  return { string: 'a string', boolean: 'true or false', 'string[]': 'an array of strings', encodings: 'false or a list of "br", "gzip"' }[spec.kind]
 }
 
 /** Reads KILN_* variables; a value that cannot be parsed is a usage error naming the variable. */
@@ -100,8 +131,14 @@ function parseEnv(spec: OptionSpec, raw: string): unknown {
       return raw.split(',').map((s) => s.trim()).filter(Boolean)
     case 'number': {
       const n = Number(raw)
-      if (!Number.isFinite(n) || n < 0) throw usageError(`${spec.env}=${raw} is not a non-negative number`)
+      if (!typeOk(spec, n)) throw usageError(`${spec.env}=${raw} is not ${describeKind(spec)}`)
       return n
+    }
+    case 'encodings': {
+      if (/^(0|false|no|off|none)$/i.test(raw)) return false
+      const list = raw.split(',').map((s) => s.trim()).filter(Boolean)
+      if (!typeOk(spec, list)) throw usageError(`${spec.env}=${raw} is not ${describeKind(spec)}`)
+      return list
     }
     case 'boolean': {
       if (/^(1|true|yes|on)$/i.test(raw)) return true

@@ -3,8 +3,9 @@
 // and a fingerprinted file that already exists is never written again.
 import fs from 'node:fs'
 import path from 'node:path'
-import crypto from 'node:crypto'
 import { buildError, displayPath } from './diagnostics.js'
+import { tempPath } from './temp.js'
+import type { Staged } from './workers/asset-jobs.js'
 
 export interface OutputFile {
   /** Path relative to the artifact directory, POSIX separators. */
@@ -12,22 +13,65 @@ export interface OutputFile {
   bytes: Buffer
 }
 
-export interface WriteStats {
-  written: number
-  reused: number
+/**
+ * New files of a build, written as temp files beside their destinations and renamed into
+ * place only when the whole build has succeeded: a failed build adds nothing.
+ */
+export class Stage {
+  private readonly staged: Staged[] = []
+
+  add(files: Staged[]): void {
+    this.staged.push(...files)
+  }
+
+  get size(): number {
+    return this.staged.length
+  }
+
+  /** Renames every staged file into place. Same name means same bytes, so one already there wins. */
+  async commit(cwd: string): Promise<number> {
+    for (const { temp, dest } of this.staged) {
+      try {
+        if (fs.existsSync(dest)) await fs.promises.rm(temp, { force: true })
+        else await fs.promises.rename(temp, dest)
+      } catch (err) {
+        throw fileError(Object.assign(err as NodeJS.ErrnoException, { path: dest }), cwd)
+      }
+    }
+    return this.staged.length
+  }
+
+  async abort(): Promise<void> {
+    await Promise.all(this.staged.map((s) => fs.promises.rm(s.temp, { force: true })))
+  }
 }
 
-const TEMP_MARK = '.kiln-tmp'
-
-export function isTempFile(name: string): boolean {
-  return name.endsWith(TEMP_MARK)
+/** Stages the compiled files that are not already in place. */
+export async function stageOutputs(outDir: string, files: OutputFile[], stage: Stage, cwd: string): Promise<void> {
+  await Promise.all(files.map(async (f) => {
+    const dest = path.join(outDir, f.file)
+    const existing = await fs.promises.lstat(dest).catch(() => null)
+    if (existing) {
+      if (!existing.isFile() || existing.size !== f.bytes.length) throw fileError({ code: 'EKILNDIFFERENT', path: dest } as NodeJS.ErrnoException, cwd)
+      return
+    }
+    const temp = tempPath(dest)
+    try {
+      await fs.promises.mkdir(path.dirname(dest), { recursive: true })
+      await fs.promises.writeFile(temp, f.bytes, { flag: 'wx' })
+    } catch (err) {
+      await fs.promises.rm(temp, { force: true })
+      throw fileError(Object.assign(err as NodeJS.ErrnoException, { path: dest }), cwd)
+    }
+    stage.add([{ temp, dest }])
+  }))
 }
 
 /** Writes bytes to `dest` atomically; with `durable`, fsyncs the file and its directory. */
 export async function writeAtomic(dest: string, bytes: Buffer | string, durable = false): Promise<void> {
   const dir = path.dirname(dest)
   await fs.promises.mkdir(dir, { recursive: true })
-  const temp = path.join(dir, `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}${TEMP_MARK}`)
+  const temp = tempPath(dest)
   try {
     const handle = await fs.promises.open(temp, 'wx')
     try {
@@ -53,33 +97,14 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes every output that is not already in place. Same name means same bytes. */
-export async function writeOutputs(outDir: string, files: OutputFile[], cwd: string): Promise<WriteStats> {
-  const stats: WriteStats = { written: 0, reused: 0 }
-  const queue = [...files]
-  const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      const dest = path.join(outDir, f.file)
-      const existing = await fs.promises.lstat(dest).catch(() => null)
-      if (existing) {
-        if (!existing.isFile() || existing.size !== f.bytes.length) {
-          throw buildError(`${displayPath(dest, cwd)} exists with different content; fingerprinted files are never overwritten`, null,
-            'the artifact directory was changed by something other than Kiln: remove that file and build again')
-        }
-        stats.reused++
-        continue
-      }
-      try {
-        await writeAtomic(dest, f.bytes)
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException
-        throw buildError(`Cannot write ${displayPath(dest, cwd)}: ${e.code ?? e.message}`, null, hintFor(e.code))
-      }
-      stats.written++
-    }
+/** A file system error (from this thread or a worker) as a build error naming the path. */
+export function fileError(e: NodeJS.ErrnoException, cwd: string): ReturnType<typeof buildError> {
+  const where = e.path ? displayPath(e.path, cwd) : 'a file'
+  if (e.code === 'EKILNDIFFERENT') {
+    return buildError(`${where} exists with different content; fingerprinted files are never overwritten`, null,
+      'the artifact directory was changed by something other than Kiln: remove that file and build again')
   }
-  await Promise.all(Array.from({ length: 16 }, worker))
-  return stats
+  return buildError(`Cannot ${e.syscall === 'open' && !e.path?.includes('.kiln-tmp') ? 'open' : 'write'} ${where}: ${e.code ?? e.message}`, null, hintFor(e.code))
 }
 
 export function hintFor(code: string | undefined): string | undefined {

@@ -6,12 +6,13 @@ export type ReportMode = 'text' | 'json' | 'quiet'
 
 export function reportSuccess(r: BuildResult, mode: ReportMode, out: NodeJS.WritableStream, err: NodeJS.WritableStream) {
   if (mode === 'json') {
-    out.write(JSON.stringify({ ok: true, manifest: r.manifest, entries: r.entries, files: r.files, bytes: r.bytes, written: r.written, reused: r.reused, warnings: r.warnings, errors: [], durationMs: r.durationMs }) + '\n')
+    out.write(JSON.stringify({ ok: true, manifest: r.manifest, entries: r.entries, files: r.files, bytes: r.bytes, written: r.written, reused: r.reused, steps: r.steps, warnings: r.warnings, errors: [], durationMs: r.durationMs, maxRss: r.maxRss }) + '\n')
     return
   }
   if (mode === 'quiet') return
   for (const w of r.warnings) err.write(formatMessage(w, 'WARNING') + '\n')
-  out.write(`Built ${r.entries} ${plural(r.entries, 'entry', 'entries')}, ${r.files} files (${formatBytes(r.bytes)}; ${r.written} written, ${r.reused} unchanged) in ${r.durationMs} ms → ${r.manifest}\n`)
+  for (const m of r.steps.cacheMismatches) err.write(`WARNING: build cache was wrong about ${m} (re-hashed; the cache now holds the right value)\n`)
+  out.write(`Built ${r.entries} ${plural(r.entries, 'entry', 'entries')}, ${r.files} files (${formatBytes(r.bytes)}; ${r.written} written, ${r.reused} unchanged${r.steps.compile === 'skipped' ? '; sources unchanged, compile skipped' : ''}) in ${r.durationMs} ms → ${r.manifest}\n`)
 }
 
 export function reportFailure(e: KilnError, mode: ReportMode, out: NodeJS.WritableStream, err: NodeJS.WritableStream, durationMs: number) {

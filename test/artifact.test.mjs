@@ -67,7 +67,9 @@ immutability('should keep every old file and rename only the edited image and it
     }
     const changed = Object.keys(m2.assets).filter((n) => m2.assets[n].file !== m1.assets[n].file).sort()
     assert.equal(changed, ['images/logo.svg', 'site.css'], 'the image and the stylesheet that references it')
-    assert.is(Object.keys(m2.files).filter((f) => !m1.files[f]).length, 3, 'new: the image, the stylesheet and its map')
+    const added = Object.keys(m2.files).filter((f) => !m1.files[f])
+    assert.is(added.filter((f) => !/\.(br|gz)$/.test(f)).length, 3, 'new: the image, the stylesheet and its map')
+    assert.ok(added.filter((f) => /\.(br|gz)$/.test(f)).every((f) => added.includes(f.replace(/\.(br|gz)$/, ''))), 'and only their compressed variants')
     assert.is(fs.readdirSync(path.join(dir, OUT, 'manifests')).length, 2, 'one history copy per build')
   } finally {
     remove(dir)

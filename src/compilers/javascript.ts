@@ -34,7 +34,7 @@ const STATIC_IMPORT = new RegExp(`\\.(${STATIC_EXTENSIONS})$`, 'i')
 const STATIC_URL = new RegExp(`\\.(${STATIC_EXTENSIONS})([?#].*)?$`, 'i')
 
 export async function compileScripts(entries: SourceFile[], o: ScriptOptions, warnings: Message[]): Promise<CompileResult> {
-  if (entries.length === 0) return { entries: [], files: [] }
+  if (entries.length === 0) return { entries: [], files: [], inputs: [] }
   let result: esbuild.BuildResult<{ metafile: true; write: false }>
   try {
     result = await esbuild.build({
@@ -99,7 +99,9 @@ function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, 
     return c
   })
   const files = result.outputFiles.map((f) => ({ file: path.relative(o.outDir, f.path).split(path.sep).join('/'), bytes: Buffer.from(f.contents) }))
-  return { entries: compiled, files }
+  // Inputs in a plugin namespace ("ns:path") are virtual; the rest are files under cwd.
+  const inputs = Object.keys(result.metafile.inputs).filter((p) => !/^[a-z-]+:/.test(p)).map((p) => path.resolve(o.cwd, p))
+  return { entries: compiled, files, inputs }
 }
 
 function kilnPlugin(o: ScriptOptions): esbuild.Plugin {

@@ -60,11 +60,12 @@ export async function compileStylesheet(entry: SourceFile, o: StylesheetOptions,
   const body = out.code.replace(/\n$/, '')
   // The name hashes the body and the map together, so a change to either renames the file.
   const file = fingerprintName(logicalCss, contentHash(body, '\0', out.map))
-  if (!o.sourcemap) return { entries: [{ logical: entry.logical, file }], files: [{ file, bytes: Buffer.from(body + '\n') }] }
+  if (!o.sourcemap) return { entries: [{ logical: entry.logical, file }], files: [{ file, bytes: Buffer.from(body + '\n') }], inputs: [...inputs] }
   const map = `${file}.map`
   const code = `${body}\n/*# sourceMappingURL=${encodeURIComponent(path.posix.basename(map))} */\n`
   return {
     entries: [{ logical: entry.logical, file, map }],
     files: [{ file, bytes: Buffer.from(code) }, { file: map, bytes: Buffer.from(out.map) }],
+    inputs: [...inputs],
   }
 }

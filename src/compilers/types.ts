@@ -19,4 +19,6 @@ export interface CompiledEntry {
 export interface CompileResult {
   entries: CompiledEntry[]
   files: EmittedFile[]
+  /** Absolute paths of every source file read, for the build cache. */
+  inputs: string[]
 }

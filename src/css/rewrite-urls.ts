@@ -75,7 +75,7 @@ async function rewrite(url: string, decl: Declaration, ctx: UrlContext): Promise
     return null
   }
   if (ctx.inlineLimit > 0 && asset.size <= ctx.inlineLimit && !ref.suffix.includes('#')) {
-    return `data:${asset.type};base64,${asset.bytes.toString('base64')}`
+    return `data:${asset.type};base64,${fs.readFileSync(asset.abs).toString('base64')}`
   }
   return encodePath(path.posix.relative(ctx.outDir, asset.file)) + ref.suffix
 }

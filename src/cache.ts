@@ -1,0 +1,173 @@
+// The persistent build cache (a CI cache or a buildpack's CACHE_DIR keeps it between
+// builds). It only ever saves time: the state file carries a checksum and its identity
+// (Kiln's version and the options), and anything that fails a check is ignored, so a
+// missing, corrupt, foreign or stale cache gives exactly the bytes a cold build gives.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Fingerprint, Variant } from './workers/asset-jobs.js'
+import type { CompiledEntry } from './compilers/types.js'
+import type { Message } from './diagnostics.js'
+import { tempPath } from './temp.js'
+
+const STATE = 'state-v1.json'
+
+export interface StatKey {
+  path: string
+  size: number
+  mtimeMs: number
+  ino: number
+}
+
+export interface CachedStatic extends Fingerprint {
+  variants?: Variant[]
+}
+
+export interface CompiledFile {
+  file: string
+  integrity: string
+  size: number
+  variants?: Variant[]
+}
+
+export interface CompileRecord {
+  /** Options, targets, versions and the source listing this result holds for. */
+  key: string
+  /** Every file the compile read: [path, size, mtimeMs, ino]. */
+  inputs: [string, number, number, number][]
+  entries: CompiledEntry[]
+  files: CompiledFile[]
+  warnings: Message[]
+}
+
+interface State {
+  identity: string
+  statics: Record<string, [number, number, number, string, string]>
+  compile: CompileRecord | null
+}
+
+export class BuildCache {
+  readonly mismatches: string[] = []
+  private readonly next: State
+
+  private constructor(readonly dir: string | null, private readonly prev: State | null, identity: string, private readonly verify: boolean) {
+    this.next = { identity, statics: {}, compile: null }
+  }
+
+  /** Opens the cache in `dir` (null: no cache). A state that fails any check is ignored. */
+  static open(dir: string | null, identity: string, verify: boolean): BuildCache {
+    return new BuildCache(dir, dir ? readState(path.join(dir, STATE), identity) : null, identity, verify)
+  }
+
+  static disabled(): BuildCache {
+    return new BuildCache(null, null, '', false)
+  }
+
+  /** A static file's fingerprint when its path, size, mtime and inode are unchanged (never with --verify-cache). */
+  staticFingerprint(key: StatKey): Fingerprint | null {
+    if (this.verify) return null
+    return this.cachedStatic(key)
+  }
+
+  private cachedStatic(key: StatKey): Fingerprint | null {
+    const rec = this.prev?.statics[key.path]
+    if (!rec || rec[0] !== key.size || rec[1] !== key.mtimeMs || rec[2] !== key.ino) return null
+    return { sha256: rec[3], integrity: rec[4] }
+  }
+
+  rememberStatic(key: StatKey, fp: Fingerprint, usedCache: Fingerprint | null): void {
+    if (this.verify && !usedCache) {
+      const cached = this.cachedStatic(key)
+      if (cached && cached.sha256 !== fp.sha256) this.mismatches.push(key.path)
+    }
+    this.next.statics[key.path] = [key.size, key.mtimeMs, key.ino, fp.sha256, fp.integrity]
+  }
+
+  /** The cached compile result for `key`, if every input is unchanged on disk and every output can be had. */
+  compile(key: string, outDir: string): CompileRecord | null {
+    const rec = this.prev?.compile
+    if (!rec || rec.key !== key || !this.dir) return null
+    for (const [p, size, mtimeMs, ino] of rec.inputs) {
+      const s = fs.statSync(p, { throwIfNoEntry: false })
+      if (!s || s.size !== size || s.mtimeMs !== mtimeMs || s.ino !== ino) return null
+    }
+    for (const f of rec.files) {
+      const inOut = fs.statSync(path.join(outDir, f.file), { throwIfNoEntry: false })
+      if (inOut?.size === f.size) continue
+      const inCache = fs.statSync(path.join(this.dir, 'outputs', f.file), { throwIfNoEntry: false })
+      if (inCache?.size !== f.size) return null
+    }
+    return rec
+  }
+
+  /** Records the precompressed variants written for a compiled file, for the next build. */
+  rememberVariants(file: string, variants: Variant[]): void {
+    const f = this.next.compile?.files.find((x) => x.file === file)
+    if (f) f.variants = variants
+  }
+
+  /** Bytes of a compiled file kept by an earlier build, only if they match its integrity. */
+  compiledBytes(f: CompiledFile): Buffer | null {
+    if (!this.dir) return null
+    try {
+      const bytes = fs.readFileSync(path.join(this.dir, 'outputs', f.file))
+      return `sha384-${crypto.createHash('sha384').update(bytes).digest('base64')}` === f.integrity ? bytes : null
+    } catch {
+      return null
+    }
+  }
+
+  rememberCompile(rec: CompileRecord, bytes: Map<string, Buffer>): void {
+    this.next.compile = structuredClone(rec)
+    if (!this.dir) return
+    for (const [file, data] of bytes) {
+      const dest = path.join(this.dir, 'outputs', file)
+      if (fs.existsSync(dest)) continue
+      try {
+        fs.mkdirSync(path.dirname(dest), { recursive: true })
+        const temp = tempPath(dest)
+        fs.writeFileSync(temp, data)
+        fs.renameSync(temp, dest)
+      } catch {
+        // a cache that cannot be filled only costs time next build
+      }
+    }
+  }
+
+  /** Writes the new state (atomically), keeping earlier static entries for files not seen this time out. */
+  save(): void {
+    if (!this.dir) return
+    try {
+      fs.mkdirSync(this.dir, { recursive: true })
+      const body = JSON.stringify(this.next)
+      const file = path.join(this.dir, STATE)
+      const temp = tempPath(file)
+      fs.writeFileSync(temp, `${sha256(body)}\n${body}`)
+      fs.renameSync(temp, file)
+    } catch {
+      // as above: the next build is slower, never different
+    }
+  }
+}
+
+function readState(file: string, identity: string): State | null {
+  try {
+    const text = fs.readFileSync(file, 'utf8')
+    const nl = text.indexOf('\n')
+    const body = text.slice(nl + 1)
+    if (nl !== 64 || text.slice(0, 64) !== sha256(body)) return null
+    const state = JSON.parse(body) as State
+    return state.identity === identity && state.statics && typeof state.statics === 'object' ? state : null
+  } catch {
+    return null
+  }
+}
+
+function sha256(s: string): string {
+  return crypto.createHash('sha256').update(s).digest('hex')
+}
+
+/** A stable hash of any JSON-able value, for cache keys. */
+export function keyOf(value: unknown): string {
+  return sha256(JSON.stringify(value))
+}

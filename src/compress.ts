@@ -1,0 +1,37 @@
+// Precompressed variants of compiled files (JS, CSS, optionally maps), on the worker pool.
+// Static files get theirs while they are fingerprinted (workers/asset-jobs.ts).
+import fs from 'node:fs'
+import path from 'node:path'
+import type { BuildCache } from './cache.js'
+import type { Output } from './compile.js'
+import type { ResolvedConfig } from './config.js'
+import type { Stage } from './output.js'
+import type { Pool } from './pool.js'
+import { isCompressible, type CompressResult, type CompressSettings, type JobStats, type Variant } from './workers/asset-jobs.js'
+
+export function compressSettings(config: ResolvedConfig, cacheDir: string | null): CompressSettings | null {
+  if (config.compress === false || config.compress.length === 0) return null
+  return { encodings: [...new Set(config.compress)], brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel, cacheDir }
+}
+
+export async function compressOutputs(outputs: Output[], settings: CompressSettings | null, config: ResolvedConfig, pool: Pool, stage: Stage, cache: BuildCache, stats: JobStats): Promise<Map<string, Variant[]>> {
+  const variants = new Map<string, Variant[]>()
+  if (!settings) return variants
+  await Promise.all(outputs.filter((o) => isCompressible(o.file, config.compressSourceMaps)).map(async (o) => {
+    if (o.variants && o.variants.every((v) => fs.statSync(path.join(config.outDir, v.file), { throwIfNoEntry: false })?.size === v.size) &&
+      settings.encodings.every((e) => o.variants!.some((v) => v.encoding === e) || o.size === 0)) {
+      variants.set(o.file, o.variants)
+      cache.rememberVariants(o.file, o.variants)
+      stats.reusedVariants += o.variants.length
+      return
+    }
+    const bytes = o.bytes ?? (await fs.promises.readFile(path.join(config.outDir, o.file)))
+    const r = await pool.run<CompressResult>({ kind: 'compress-bytes', bytes: new Uint8Array(bytes), file: o.file, outDir: config.outDir, compress: settings })
+    stage.add(r.staged)
+    stats.compressed += r.compressed
+    stats.reusedVariants += r.reusedVariants
+    variants.set(o.file, r.variants)
+    cache.rememberVariants(o.file, r.variants)
+  }))
+  return variants
+}

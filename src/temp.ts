@@ -1,0 +1,14 @@
+// Temp files: always in the same directory as their destination (so rename is atomic)
+// and recognisable by name, so a later build can remove what a killed one left behind.
+import crypto from 'node:crypto'
+import path from 'node:path'
+
+export const TEMP_MARK = '.kiln-tmp'
+
+export function tempPath(dest: string): string {
+  return path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}${TEMP_MARK}`)
+}
+
+export function isTempFile(name: string): boolean {
+  return name.endsWith(TEMP_MARK)
+}

@@ -1,0 +1,4 @@
+// Kiln's version, read once from package.json (for --version and cache identity).
+import fs from 'node:fs'
+
+export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version

@@ -1,0 +1,287 @@
+// The byte-heavy jobs, run on worker threads: fingerprint a static file (hash and copy in
+// one pass; streamed above STREAM_ABOVE, so a 1 GB file costs no more memory than a small
+// one) and write its precompressed variants. Nothing is renamed into place here: every
+// new file is a temp file beside its destination, and the build renames them all only if
+// it succeeds, so a failed build adds nothing to the artifact directory.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { Transform } from 'node:stream'
+import zlib from 'node:zlib'
+import { fingerprintName, hashOfDigest } from '../fingerprint.js'
+import { tempPath } from '../temp.js'
+
+export const STREAM_ABOVE = 4 * 1024 * 1024
+
+export type Encoding = 'br' | 'gzip'
+
+export interface CompressSettings {
+  encodings: Encoding[]
+  brotliQuality: number
+  gzipLevel: number
+  /** Where variants are kept by content hash between builds, or null. */
+  cacheDir: string | null
+}
+
+export interface Staged {
+  temp: string
+  dest: string
+}
+
+export interface Variant {
+  encoding: Encoding
+  file: string
+  size: number
+  integrity: string
+}
+
+export interface Fingerprint {
+  /** Hex SHA-256 of the content: the key for compressed variants. */
+  sha256: string
+  integrity: string
+}
+
+export interface IngestJob {
+  kind: 'ingest'
+  abs: string
+  /** Name to fingerprint: `images/logo.png` → `images/logo-HASH.png`. */
+  name: string
+  outDir: string
+  /** From the build cache: skip reading and hashing. */
+  known: Fingerprint | null
+  compress: CompressSettings | null
+}
+
+export interface CompressJob {
+  kind: 'compress-bytes'
+  bytes: Uint8Array
+  file: string
+  outDir: string
+  compress: CompressSettings
+}
+
+export type Job = IngestJob | CompressJob
+
+export interface JobStats {
+  hashed: number
+  copied: number
+  compressed: number
+  reusedVariants: number
+}
+
+export interface IngestResult extends Fingerprint, JobStats {
+  file: string
+  size: number
+  staged: Staged[]
+  variants: Variant[]
+}
+
+export interface CompressResult extends JobStats {
+  staged: Staged[]
+  variants: Variant[]
+}
+
+export type JobResult = IngestResult | CompressResult
+
+export function runJob(job: Job): Promise<JobResult> {
+  return job.kind === 'ingest' ? ingest(job) : compressBytes(job)
+}
+
+const sri = (digest: Buffer) => `sha384-${digest.toString('base64')}`
+const exists = (p: string) => fs.promises.lstat(p).then(() => true, () => false)
+
+async function ingest(job: IngestJob): Promise<IngestResult> {
+  const stats: JobStats = { hashed: 0, copied: 0, compressed: 0, reusedVariants: 0 }
+  const staged: Staged[] = []
+  let fp = job.known
+  let size: number
+  let bytes: Buffer | null = null
+  let temp: string | null = null
+  const stat = await fs.promises.stat(job.abs)
+  size = stat.size
+  if (!fp) {
+    stats.hashed++
+    const dir = path.join(job.outDir, path.posix.dirname(job.name))
+    if (size > STREAM_ABOVE) {
+      // One pass: hash while copying to a temp file beside where the file will live.
+      await fs.promises.mkdir(dir, { recursive: true })
+      temp = tempPath(path.join(dir, path.posix.basename(job.name)))
+      const sha256 = crypto.createHash('sha256')
+      const sha384 = crypto.createHash('sha384')
+      await pipeline(fs.createReadStream(job.abs), tap((c) => (sha256.update(c), sha384.update(c))), fs.createWriteStream(temp, { flags: 'wx' }))
+      const digest = sha256.digest()
+      fp = { sha256: digest.toString('hex'), integrity: sri(sha384.digest()) }
+    } else {
+      bytes = await fs.promises.readFile(job.abs)
+      size = bytes.length
+      fp = { sha256: crypto.createHash('sha256').update(bytes).digest('hex'), integrity: sri(crypto.createHash('sha384').update(bytes).digest()) }
+    }
+  }
+  const file = fingerprintName(job.name, hashOfDigest(Buffer.from(fp.sha256, 'hex')))
+  const dest = path.join(job.outDir, file)
+  const existing = await fs.promises.lstat(dest).catch(() => null)
+  if (existing) {
+    if (temp) await fs.promises.rm(temp, { force: true })
+    if (!existing.isFile() || existing.size !== size) throw Object.assign(new Error('exists with different content'), { code: 'EKILNDIFFERENT', path: dest })
+  } else {
+    if (!temp) {
+      await fs.promises.mkdir(path.dirname(dest), { recursive: true })
+      temp = tempPath(dest)
+      if (bytes) await fs.promises.writeFile(temp, bytes, { flag: 'wx' })
+      else await fs.promises.copyFile(job.abs, temp, fs.constants.COPYFILE_EXCL)
+    }
+    stats.copied++
+    staged.push({ temp, dest })
+  }
+  const variants: Variant[] = []
+  if (job.compress && isCompressible(job.name, false)) {
+    for (const encoding of job.compress.encodings) {
+      const v = await variant(encoding, file, fp.sha256, size, job.outDir, job.compress, stats, staged, () => (bytes ? Promise.resolve(bytes) : size <= STREAM_ABOVE ? fs.promises.readFile(job.abs) : null), job.abs)
+      if (v) variants.push(v)
+    }
+  }
+  return { file, size, ...fp, staged, variants, ...stats }
+}
+
+async function compressBytes(job: CompressJob): Promise<CompressResult> {
+  const stats: JobStats = { hashed: 0, copied: 0, compressed: 0, reusedVariants: 0 }
+  const staged: Staged[] = []
+  const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength)
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex')
+  const variants: Variant[] = []
+  for (const encoding of job.compress.encodings) {
+    const v = await variant(encoding, job.file, sha256, bytes.length, job.outDir, job.compress, stats, staged, () => Promise.resolve(bytes), null)
+    if (v) variants.push(v)
+  }
+  return { staged, variants, ...stats }
+}
+
+const SUFFIX: Record<Encoding, string> = { br: '.br', gzip: '.gz' }
+
+/**
+ * One precompressed variant of `file`, kept only when it is at least 5% smaller. Reused,
+ * in this order, from the artifact directory (same name, same bytes), from the cache by
+ * content hash (only if it decompresses to exactly the source), or compressed anew.
+ */
+async function variant(encoding: Encoding, file: string, sha256: string, size: number, outDir: string, c: CompressSettings, stats: JobStats,
+  staged: Staged[], memory: () => Promise<Buffer> | null, source: string | null): Promise<Variant | null> {
+  if (size === 0) return null
+  const vfile = file + SUFFIX[encoding]
+  const dest = path.join(outDir, vfile)
+  const cached = c.cacheDir ? path.join(c.cacheDir, 'compress', `${sha256}.${encoding}.q${encoding === 'br' ? c.brotliQuality : c.gzipLevel}`) : null
+  if (await exists(dest)) {
+    const bytes = await fs.promises.readFile(dest)
+    stats.reusedVariants++
+    return { encoding, file: vfile, size: bytes.length, integrity: sri(crypto.createHash('sha384').update(bytes).digest()) }
+  }
+  if (cached && (await exists(`${cached}.skip`))) {
+    stats.reusedVariants++
+    return null
+  }
+  await fs.promises.mkdir(path.dirname(dest), { recursive: true })
+  const temp = tempPath(dest)
+  const inMemory = memory()
+  let out: { size: number; integrity: string }
+  if (cached && (await verifiedFromCache(cached, encoding, sha256))) {
+    stats.reusedVariants++
+    await fs.promises.copyFile(cached, temp, fs.constants.COPYFILE_EXCL)
+    out = await digestFile(temp)
+  } else {
+    stats.compressed++
+    out = inMemory ? await writeCompressed(encoding, await inMemory, c, temp) : await streamCompressed(encoding, source!, c, temp)
+    if (cached) await saveToCache(cached, out.size <= size * 0.95 ? temp : null)
+  }
+  if (out.size > size * 0.95) {
+    await fs.promises.rm(temp, { force: true })
+    return null
+  }
+  staged.push({ temp, dest })
+  return { encoding, file: vfile, ...out }
+}
+
+async function writeCompressed(encoding: Encoding, bytes: Buffer, c: CompressSettings, temp: string) {
+  const out = await compress(encoding, bytes, c)
+  await fs.promises.writeFile(temp, out, { flag: 'wx' })
+  return { size: out.length, integrity: sri(crypto.createHash('sha384').update(out).digest()) }
+}
+
+/** Compresses a large file from disk to `temp` in one pass, hashing what is written. */
+async function streamCompressed(encoding: Encoding, source: string, c: CompressSettings, temp: string) {
+  const sha384 = crypto.createHash('sha384')
+  let size = 0
+  let first = true
+  const compressor = encoding === 'gzip' ? zlib.createGzip({ level: c.gzipLevel }) : zlib.createBrotliCompress({ params: brotliParams(c, fs.statSync(source).size) })
+  await pipeline(fs.createReadStream(source), compressor, tap((chunk) => {
+    if (first && encoding === 'gzip') chunk[9] = 3
+    first = false
+    size += chunk.length
+    sha384.update(chunk)
+  }), fs.createWriteStream(temp, { flags: 'wx' }))
+  return { size, integrity: sri(sha384.digest()) }
+}
+
+async function digestFile(file: string) {
+  const sha384 = crypto.createHash('sha384')
+  let size = 0
+  await pipeline(fs.createReadStream(file), tap((c) => ((size += c.length), sha384.update(c))), new Transform({ transform: (_c, _e, done) => done() }))
+  return { size, integrity: sri(sha384.digest()) }
+}
+
+function brotliParams(c: CompressSettings, size: number) {
+  return { [zlib.constants.BROTLI_PARAM_QUALITY]: c.brotliQuality, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size }
+}
+
+function compress(encoding: Encoding, bytes: Buffer, c: CompressSettings): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (encoding === 'gzip') {
+      zlib.gzip(bytes, { level: c.gzipLevel }, (err, out) => {
+        if (err) return reject(err)
+        out[9] = 3 // the OS byte of the gzip header: the same on every machine
+        resolve(out)
+      })
+    } else {
+      zlib.brotliCompress(bytes, { params: brotliParams(c, bytes.length) }, (err, out) => (err ? reject(err) : resolve(out)))
+    }
+  })
+}
+
+/** True when the cached variant decompresses to exactly the content with this SHA-256. */
+async function verifiedFromCache(cached: string, encoding: Encoding, sha256: string): Promise<boolean> {
+  try {
+    const hash = crypto.createHash('sha256')
+    await pipeline(fs.createReadStream(cached), encoding === 'br' ? zlib.createBrotliDecompress() : zlib.createGunzip(), tap((c) => hash.update(c)), new Transform({ transform: (_c, _e, done) => done() }))
+    return hash.digest('hex') === sha256
+  } catch {
+    return false
+  }
+}
+
+/** Keeps a variant (or, with null, the fact that it was not worth keeping) for later builds. */
+async function saveToCache(cached: string, from: string | null): Promise<void> {
+  try {
+    await fs.promises.mkdir(path.dirname(cached), { recursive: true })
+    const temp = tempPath(cached)
+    if (from) await fs.promises.copyFile(from, temp)
+    else await fs.promises.writeFile(temp, '')
+    await fs.promises.rename(temp, from ? cached : `${cached}.skip`)
+  } catch {
+    // The cache only ever saves time; failing to fill it is not an error.
+  }
+}
+
+const COMPRESSIBLE = new Set(['.js', '.mjs', '.cjs', '.css', '.svg', '.json', '.html', '.htm', '.txt', '.xml', '.wasm', '.csv', '.md', '.webmanifest', '.ttf', '.otf', '.eot', '.ico', '.bmp'])
+
+export function isCompressible(file: string, sourceMaps: boolean): boolean {
+  const ext = path.posix.extname(file).toLowerCase()
+  return COMPRESSIBLE.has(ext) || (sourceMaps && ext === '.map')
+}
+
+function tap(fn: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      fn(chunk)
+      done(null, chunk)
+    },
+  })
+}

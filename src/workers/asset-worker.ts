@@ -1,0 +1,10 @@
+// Worker thread entry: runs asset jobs and posts results back to the pool.
+import { parentPort } from 'node:worker_threads'
+import { runJob, type Job } from './asset-jobs.js'
+
+parentPort!.on('message', (job: Job) => {
+  runJob(job).then(
+    (result) => parentPort!.postMessage({ result }),
+    (err: NodeJS.ErrnoException) => parentPort!.postMessage({ error: { message: err.message, code: err.code, path: err.path } }),
+  )
+})
