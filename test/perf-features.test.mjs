@@ -1,0 +1,252 @@
+// Precompression and the build cache: variants decompress to the original bytes and are
+// listed; a corrupted, deleted or foreign cache gives byte-identical output; the no-op
+// path is taken exactly when nothing that matters changed (asserted on --json steps).
+import fs from 'node:fs'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { kiln, manifestOf, project, remove, sampleApp, sri, tree, write } from './helpers.mjs'
+
+const OUT = 'public/assets'
+const CACHE = 'node_modules/.cache/kiln'
+
+async function buildJson(dir, args = [], env = {}) {
+  const r = await kiln(['build', '--json', ...args], { cwd: dir, env })
+  assert.is(r.code, 0, r.stderr + r.stdout)
+  return JSON.parse(r.stdout)
+}
+
+function textyApp(extra = {}) {
+  return sampleApp({
+    'assets/data/big.json': JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b'] }))),
+    'assets/images/tiny.svg': '<svg/>',
+    ...extra,
+  })
+}
+
+const compression = suite('precompressed variants')
+
+compression('should write br and gz variants that decompress to the original bytes, listed in files and encodings', async () => {
+  const dir = textyApp()
+  try {
+    await buildJson(dir)
+    const m = manifestOf(dir)
+    let checked = 0
+    for (const [name, a] of Object.entries(m.assets)) {
+      for (const [enc, v] of Object.entries(a.encodings ?? {})) {
+        const bytes = fs.readFileSync(path.join(dir, OUT, v.file))
+        const plain = enc === 'br' ? zlib.brotliDecompressSync(bytes) : zlib.gunzipSync(bytes)
+        assert.ok(plain.equals(fs.readFileSync(path.join(dir, OUT, a.file))), `${name} ${enc}`)
+        assert.equal(m.files[v.file], { integrity: sri(bytes), size: bytes.length })
+        assert.is(v.size, bytes.length)
+        assert.ok(v.size <= a.size * 0.95, 'kept only when at least 5% smaller')
+        checked++
+      }
+    }
+    assert.ok(m.assets['data/big.json'].encodings.br && m.assets['data/big.json'].encodings.gzip)
+    assert.ok(m.assets['app.ts'].encodings.br, 'compiled JS too')
+    assert.is(m.assets['images/tiny.svg'].encodings, undefined, 'too small to gain 5%')
+    assert.is(m.assets['images/dot.png'].encodings, undefined, 'not a compressible type')
+    assert.not.ok(Object.keys(m.files).some((f) => f.endsWith('.map.br')), 'maps only with compressSourceMaps')
+    assert.ok(checked >= 5)
+  } finally {
+    remove(dir)
+  }
+})
+
+compression('should honour --no-compress, --compress br and compressSourceMaps', async () => {
+  const dir = textyApp()
+  try {
+    await buildJson(dir, ['--no-compress', '--out', 'none'])
+    assert.not.ok(Object.keys(manifestOf(dir, 'none').files).some((f) => /\.(br|gz)$/.test(f)))
+    await buildJson(dir, ['--compress', 'br', '--out', 'br'])
+    const br = Object.keys(manifestOf(dir, 'br').files)
+    assert.ok(br.some((f) => f.endsWith('.br')) && !br.some((f) => f.endsWith('.gz')))
+    write(dir, { 'kiln.config.json': JSON.stringify({ compressSourceMaps: true, out: 'maps' }) })
+    await buildJson(dir)
+    assert.ok(Object.keys(manifestOf(dir, 'maps').files).some((f) => f.endsWith('.map.br')))
+  } finally {
+    remove(dir)
+  }
+})
+
+compression('should produce identical variants at the same levels and different ones at other levels', async () => {
+  const a = textyApp()
+  const b = textyApp()
+  try {
+    await buildJson(a, ['--brotli-quality', '4', '--gzip-level', '1'])
+    await buildJson(b, [], { KILN_BROTLI_QUALITY: '4', KILN_GZIP_LEVEL: '1' })
+    assert.equal(tree(path.join(a, OUT)), tree(path.join(b, OUT)))
+    await buildJson(b, ['--out', 'other'])
+    assert.is.not(manifestOf(a).assets['data/big.json'].encodings.br.size, manifestOf(b, 'other').assets['data/big.json'].encodings.br.size)
+  } finally {
+    remove(a)
+    remove(b)
+  }
+})
+
+compression.run()
+
+const cache = suite('build cache')
+
+const cacheFiles = (dir) => {
+  const out = []
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else out.push(p)
+    }
+  }
+  walk(path.join(dir, CACHE))
+  return out
+}
+
+cache('should take the no-op path when nothing changed: no compile, no hashing, no compression', async () => {
+  const dir = textyApp()
+  try {
+    const cold = await buildJson(dir)
+    assert.is(cold.steps.compile, 'ran')
+    assert.ok(cold.steps.statics.hashed > 0 && cold.steps.compress.compressed > 0)
+    const warm = await buildJson(dir)
+    assert.is(warm.steps.compile, 'skipped')
+    assert.is(warm.steps.statics.hashed, 0)
+    assert.is(warm.steps.statics.cached, warm.steps.statics.total)
+    assert.is(warm.steps.compress.compressed, 0)
+    assert.is(warm.written, 0)
+  } finally {
+    remove(dir)
+  }
+})
+
+cache('should not take it when a source, a static file, the config or the browserslist changed', async () => {
+  const dir = textyApp()
+  try {
+    await buildJson(dir)
+    const changes = [
+      ['a module', () => write(dir, { 'assets/lib/shared.ts': "export function greet(name: string): string {\n  return 'hi ' + name\n}\n" }), 'ran', 0],
+      ['a partial', () => write(dir, { 'assets/partials/base.css': 'body { margin: 1px; background: url(../images/dot.png) }\n' }), 'ran', 0],
+      ['a referenced static file', () => write(dir, { 'assets/images/dot.png': Buffer.from([1, 2, 3, 4]) }), 'ran', 1],
+      ['an unreferenced static file', () => write(dir, { 'assets/robots.txt': 'User-agent: x\n' }), 'skipped', 1],
+      ['the config', () => write(dir, { 'kiln.config.json': JSON.stringify({ minify: false }) }), 'ran', 0],
+      ['the browserslist', () => write(dir, { '.browserslistrc': 'chrome 100\n' }), 'ran', 0],
+      ['a new source file', () => write(dir, { 'assets/lib/new.ts': 'export {}\n' }), 'ran', 0],
+    ]
+    for (const [what, change, compile, hashed] of changes) {
+      await new Promise((r) => setTimeout(r, 20))
+      change()
+      const r = await buildJson(dir)
+      assert.is(r.steps.compile, compile, what)
+      assert.is(r.steps.statics.hashed, hashed, `${what}: static files re-hashed`)
+      const again = await buildJson(dir)
+      assert.is(again.steps.compile, 'skipped', `${what}, then nothing`)
+    }
+  } finally {
+    remove(dir)
+  }
+})
+
+cache('should give byte-identical output with a deleted, a corrupted or a foreign cache', async () => {
+  const reference = textyApp()
+  const dir = textyApp()
+  try {
+    await buildJson(reference)
+    const expected = tree(path.join(reference, OUT))
+    const rebuild = async (label, damage) => {
+      fs.rmSync(path.join(dir, OUT), { recursive: true, force: true })
+      await damage()
+      await buildJson(dir)
+      const got = tree(path.join(dir, OUT))
+      assert.equal(Object.keys(got).sort(), Object.keys(expected).sort(), label)
+      for (const f of Object.keys(expected)) assert.ok(got[f].equals(expected[f]), `${label}: ${f}`)
+    }
+    await rebuild('no cache', () => {})
+    await rebuild('warm cache, empty output directory', () => {})
+    await rebuild('every cache file corrupted', () => {
+      for (const f of cacheFiles(dir)) {
+        const bytes = fs.readFileSync(f)
+        if (bytes.length === 0) fs.writeFileSync(f, 'x')
+        else {
+          bytes[Math.floor(bytes.length / 2)] ^= 0xff
+          fs.writeFileSync(f, bytes)
+        }
+      }
+    })
+    await rebuild('cache truncated', () => {
+      for (const f of cacheFiles(dir)) fs.truncateSync(f, Math.floor(fs.statSync(f).size / 3))
+    })
+    await rebuild('cache deleted', () => fs.rmSync(path.join(dir, CACHE), { recursive: true }))
+    await rebuild('cache from another version', () => {
+      const state = path.join(dir, CACHE, 'state-v1.json')
+      const text = fs.readFileSync(state, 'utf8')
+      fs.writeFileSync(state, text.replace(/"identity":"[0-9a-f]+"/, '"identity":"0000"'))
+    })
+    await rebuild('cache from other options', async () => {
+      await buildJson(dir, ['--no-minify', '--out', 'elsewhere'])
+    })
+  } finally {
+    remove(reference)
+    remove(dir)
+  }
+})
+
+cache('should re-hash everything with --verify-cache and report a file whose stat lied', async () => {
+  const dir = textyApp()
+  try {
+    const file = path.join(dir, 'assets/robots.txt')
+    fs.utimesSync(file, 1_700_000_000, 1_700_000_000)
+    await buildJson(dir)
+    fs.writeFileSync(file, 'User-agent: y\n')
+    fs.utimesSync(file, 1_700_000_000, 1_700_000_000)
+    const trusting = await buildJson(dir)
+    assert.is(trusting.steps.statics.hashed, 0, 'same size, mtime and inode: trusted')
+    const verified = await buildJson(dir, ['--verify-cache'])
+    assert.is(verified.steps.statics.hashed, verified.steps.statics.total)
+    assert.equal(verified.steps.cacheMismatches, ['assets/robots.txt'])
+    assert.is(manifestOf(dir).assets['robots.txt'].integrity, sri(fs.readFileSync(file)))
+  } finally {
+    remove(dir)
+  }
+})
+
+cache('should keep the cache where --cache-dir or KILN_CACHE_DIR says', async () => {
+  const dir = textyApp()
+  try {
+    await buildJson(dir, ['--cache-dir', '.ci-cache'])
+    assert.ok(fs.existsSync(path.join(dir, '.ci-cache/state-v1.json')))
+    await buildJson(dir, [], { KILN_CACHE_DIR: path.join(dir, 'env-cache') })
+    assert.ok(fs.existsSync(path.join(dir, 'env-cache/state-v1.json')))
+    const r = await buildJson(dir, ['--cache-dir', '.ci-cache'])
+    assert.is(r.steps.compile, 'skipped')
+  } finally {
+    remove(dir)
+  }
+})
+
+cache.run()
+
+const streaming = suite('streaming large files')
+
+streaming('should build a 256 MiB static file with memory well below its size', async () => {
+  const dir = project({ 'assets/app.ts': 'console.log(1)\n' })
+  try {
+    const big = path.join(dir, 'assets/video.bin')
+    const fd = fs.openSync(big, 'w')
+    const chunk = Buffer.alloc(1024 * 1024)
+    for (let i = 0; i < 256; i++) {
+      chunk.fill(i)
+      fs.writeSync(fd, chunk)
+    }
+    fs.closeSync(fd)
+    const r = await buildJson(dir)
+    const rec = manifestOf(dir).assets['video.bin']
+    assert.is(rec.size, 256 * 1024 * 1024)
+    assert.is(fs.statSync(path.join(dir, OUT, rec.file)).size, rec.size)
+    assert.ok(r.maxRss < 200 * 1024 * 1024, `peak RSS ${(r.maxRss / 1048576).toFixed(0)} MiB for a 256 MiB file`)
+  } finally {
+    remove(dir)
+  }
+})
+
+streaming.run()
