@@ -4,7 +4,6 @@ import path from 'node:path'
 import { resolveConfig, type BuildOptions, type ResolvedConfig } from './config.js'
 import { discover } from './discover.js'
 import { KilnError, displayPath, type Message } from './diagnostics.js'
-import { resolveTargets } from './targets.js'
 import { Statics } from './statics.js'
 import { compile } from './compile.js'
 import { compressOutputs, compressSettings } from './compress.js'
@@ -21,6 +20,8 @@ export interface BuildSteps {
   compress: { compressed: number; reused: number }
   /** With --verify-cache: static files whose cached fingerprint was wrong. */
   cacheMismatches: string[]
+  /** Wall-clock milliseconds from the start of the build to the end of each step (steps overlap). */
+  timings: Record<string, number>
 }
 
 export interface BuildResult {
@@ -43,29 +44,30 @@ export interface BuildResult {
 
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now()
-  const config = await resolveConfig(options)
+  const timings: Record<string, number> = {}
+  const mark = <T>(step: string, value: T): T => ((timings[step] = Math.round(performance.now() - started)), value)
+  const config = mark('config', await resolveConfig(options))
   const warnings: Message[] = []
   const pool = new Pool()
   const stage = new Stage()
   let statics: Statics | undefined
   try {
-    const targets = resolveTargets(config.cwd)
-    const sources = await discover(config.rootDir, config.entries, excluded(config), config.cwd)
+    const sources = mark('discover', await discover(config.rootDir, config.entries, excluded(config), config.cwd))
     warnings.push(...sources.warnings)
     const cache = openCache(config)
     const compress = compressSettings(config, cache.dir)
     statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache)
-    const fingerprinting = statics.addAll(sources.statics)
-    const compiled = await compile(config, sources, targets, statics, cache, warnings)
+    const fingerprinting = statics.addAll(sources.statics).then((list) => mark('statics', list))
+    const compiled = mark('compile', await compile(config, sources, statics, cache, warnings))
     failOnStrictWarnings(config, warnings)
     await fingerprinting
-    const variants = await compressOutputs(compiled.outputs, compress, config, pool, stage, cache, statics.stats)
+    const variants = mark('compress', await compressOutputs(compiled.outputs, compress, config, pool, stage, cache, statics.stats))
     await stageOutputs(config.outDir, compiled.outputs.flatMap((o) => (o.bytes ? [{ file: o.file, bytes: o.bytes }] : [])), stage, config.cwd)
     const referenced = await statics.all()
-    const written = await stage.commit(config.cwd)
+    const written = mark('write', await stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
-    const { path: manifestPath } = await writeManifest(config.outDir, serializeManifest(manifest))
-    cache.save()
+    const { path: manifestPath } = mark('manifest', await writeManifest(config.outDir, serializeManifest(manifest)))
+    mark('cache', cache.save())
     const files = Object.keys(manifest.files).length
     return {
       ok: true,
@@ -81,6 +83,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         statics: { total: referenced.length, hashed: statics.stats.hashed, cached: statics.stats.cached, copied: statics.stats.copied },
         compress: { compressed: statics.stats.compressed, reused: statics.stats.reusedVariants },
         cacheMismatches: cache.mismatches.map((p) => displayPath(p, config.cwd)),
+        timings,
       },
       warnings,
       durationMs: Math.round(performance.now() - started),

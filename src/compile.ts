@@ -4,16 +4,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
-import * as esbuild from 'esbuild'
 import { KilnError, type Message } from './diagnostics.js'
-import { compileScripts } from './compilers/javascript.js'
-import { compileStylesheet } from './compilers/stylesheet.js'
 import type { CompiledEntry, CompileResult } from './compilers/types.js'
 import { keyOf, type BuildCache, type CompiledFile } from './cache.js'
 import type { ResolvedConfig } from './config.js'
 import type { Sources } from './discover.js'
 import type { Statics } from './statics.js'
-import type { Targets } from './targets.js'
+import { resolveTargets, targetInputs, toolVersions } from './targets.js'
 import { VERSION } from './version.js'
 
 /** A compiled file: bytes when this build has them (compiled now, or missing from the artifact directory). */
@@ -27,8 +24,8 @@ export interface Compiled {
   ran: boolean
 }
 
-export async function compile(config: ResolvedConfig, sources: Sources, targets: Targets, statics: Statics, cache: BuildCache, warnings: Message[]): Promise<Compiled> {
-  const key = compileKey(config, sources, targets)
+export async function compile(config: ResolvedConfig, sources: Sources, statics: Statics, cache: BuildCache, warnings: Message[]): Promise<Compiled> {
+  const key = compileKey(config, sources)
   const reused = cache.compile(key, config.outDir)
   if (reused) {
     cache.rememberCompile(reused, new Map())
@@ -39,7 +36,7 @@ export async function compile(config: ResolvedConfig, sources: Sources, targets:
     }
   }
   const before = warnings.length
-  const result = await run(config, sources, targets, statics, warnings)
+  const result = await run(config, sources, statics, warnings)
   const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: sri(f.bytes) }))
   const inputs = new Set([...result.inputs, ...statics.referenced, ...projectFiles(config)])
   cache.rememberCompile({
@@ -55,7 +52,11 @@ export async function compile(config: ResolvedConfig, sources: Sources, targets:
   return { entries: result.entries, outputs, ran: true }
 }
 
-async function run(config: ResolvedConfig, sources: Sources, targets: Targets, statics: Statics, warnings: Message[]): Promise<CompileResult> {
+async function run(config: ResolvedConfig, sources: Sources, statics: Statics, warnings: Message[]): Promise<CompileResult> {
+  // The compilers and their dependencies load only when something is compiled.
+  const [targets, { compileScripts }, { compileStylesheet }] = await Promise.all([
+    resolveTargets(config.cwd), import('./compilers/javascript.js'), import('./compilers/stylesheet.js'),
+  ])
   const common = { cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics }
   const scripts = sources.entries.filter((e) => e.kind === 'script')
   const styles = sources.entries.filter((e) => e.kind === 'style')
@@ -75,14 +76,14 @@ function errorsOf(reason: unknown): Message[] {
 }
 
 /**
- * What a compile result depends on besides the files it read: Kiln's and esbuild's
- * versions, every option that changes output, the targets, and the list of source names
- * (a new file can change how an import resolves).
+ * What a compile result depends on besides the files it read: Kiln's and its compilers'
+ * versions, every option that changes output, the browserslist configuration, and the
+ * list of source names (a new file can change how an import resolves).
  */
-function compileKey(config: ResolvedConfig, sources: Sources, targets: Targets): string {
+function compileKey(config: ResolvedConfig, sources: Sources): string {
   const { cacheDir: _c, verifyCache: _v, configFile: _f, ...options } = config
   const names = [...sources.entries, ...sources.modules, ...sources.statics].map((f) => f.logical).sort()
-  return keyOf({ kiln: VERSION, esbuild: esbuild.version, options, targets: [targets.queries, targets.esbuild], names })
+  return keyOf({ kiln: VERSION, tools: toolVersions(), options, browserslist: targetInputs(config.cwd, process.env), names })
 }
 
 /** Files that change how sources compile without being sources: package.json, tsconfig.json. */

@@ -81,14 +81,22 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   return { root, entries, modules, statics, warnings }
 }
 
+/**
+ * Every file must really live under the root. Each directory is resolved once, and read
+ * once to learn which of its entries are links (fast-glob reports followed links as plain
+ * files); only those are resolved one by one.
+ */
 function checkInsideRoot(files: SourceFile[], root: string, realRoot: string, cwd: string, errors: Message[]) {
-  const realDirs = new Map<string, string>()
+  const dirs = new Map<string, { real: string; links: Set<string> }>()
   for (const f of files) {
     const dir = path.dirname(f.abs)
-    let realDir = realDirs.get(dir)
-    if (realDir === undefined) realDirs.set(dir, (realDir = fs.realpathSync(dir)))
-    let real = path.join(realDir, path.basename(f.abs))
-    if (fs.lstatSync(f.abs).isSymbolicLink()) real = fs.realpathSync(f.abs)
+    let d = dirs.get(dir)
+    if (!d) {
+      const links = new Set(fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isSymbolicLink()).map((e) => e.name))
+      dirs.set(dir, (d = { real: fs.realpathSync(dir), links }))
+    }
+    const base = path.basename(f.abs)
+    const real = d.links.has(base) ? fs.realpathSync(f.abs) : path.join(d.real, base)
     if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
       errors.push(message(`${f.logical} is a symbolic link to ${real}, outside the source root`, { file: displayPath(f.abs, cwd), line: 1, column: 0 },
         `copy the file into ${displayPath(root, cwd) || '.'} or change --root so it contains the target`))

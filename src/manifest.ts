@@ -1,6 +1,7 @@
 // Manifest v1: logical names → fingerprinted files, with integrity, size, type and the
 // entry → chunk/CSS graph; plus `files`, every file the build needs. Serialised with sorted
 // keys, two-space JSON, no timestamps and no absolute paths, so it is deterministic.
+import fs from 'node:fs'
 import path from 'node:path'
 import { contentHash } from './fingerprint.js'
 import { writeAtomic } from './output.js'
@@ -85,8 +86,17 @@ function sortKeys(v: unknown): unknown {
  */
 export async function writeManifest(outDir: string, text: string): Promise<{ path: string; history: string }> {
   const history = path.posix.join(HISTORY_DIR, `${contentHash(text)}.json`)
-  await writeAtomic(path.join(outDir, history), text, true)
   const live = path.join(outDir, MANIFEST_NAME)
-  await writeAtomic(live, text, true)
+  // A rebuild of unchanged sources finds both already in place, byte for byte.
+  if (!sameText(path.join(outDir, history), text)) await writeAtomic(path.join(outDir, history), text, true)
+  if (!sameText(live, text)) await writeAtomic(live, text, true)
   return { path: live, history }
+}
+
+function sameText(file: string, text: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8') === text
+  } catch {
+    return false
+  }
 }

@@ -51,7 +51,7 @@ export class Statics {
       const key = { path: abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }
       const known = this.cache.staticFingerprint(key)
       if (known) this.stats.cached++
-      const r = await this.pool.run<IngestResult>({ kind: 'ingest', abs, name, outDir: this.outDir, known, compress: this.compress })
+      const r = await this.pool.run<IngestResult>({ kind: 'ingest', abs, size: stat.size, name, outDir: this.outDir, known, compress: this.compress })
         .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, this.cwd)))
       this.stage.add(r.staged)
       this.count(r)

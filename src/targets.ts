@@ -1,15 +1,18 @@
-// The project's browserslist, once, for both compilers: autoprefixer takes the queries,
-// esbuild takes the lowest version per engine it knows.
+// The project's browserslist, for both compilers: autoprefixer takes the queries, esbuild
+// takes the lowest version per engine it knows. Resolving it loads browserslist and its
+// browser data (~100 ms), so a build whose compile is skipped never does: the cache keys
+// on targetInputs(), the raw configuration and the versions of the data, instead.
 import fs from 'node:fs'
 import path from 'node:path'
-import browserslist from 'browserslist'
+import { createRequire } from 'node:module'
+import type { AcceptedPlugin } from 'postcss'
 import { buildError, displayPath } from './diagnostics.js'
 
 export interface Targets {
   queries: string[]
+  /** One autoprefixer for these queries: building one costs ~100 ms of prefix tables. */
+  autoprefixer: AcceptedPlugin
   esbuild: string[]
-  /** Files the answer depends on (package.json, .browserslistrc), for cache keys and watch. */
-  sources: string[]
 }
 
 const ENGINES: Record<string, string> = {
@@ -17,8 +20,36 @@ const ENGINES: Record<string, string> = {
   safari: 'safari', ios_saf: 'ios', opera: 'opera', ie: 'ie', node: 'node',
 }
 
-export function resolveTargets(cwd: string): Targets {
-  const sources = ['package.json', '.browserslistrc'].map((f) => path.join(cwd, f)).filter((f) => fs.existsSync(f))
+const require = createRequire(import.meta.url)
+
+/** Versions of the packages whose output Kiln's output depends on. */
+export function toolVersions(): Record<string, string> {
+  const names = ['esbuild', 'postcss', 'autoprefixer', 'browserslist', 'caniuse-lite', 'postcss-value-parser']
+  return Object.fromEntries(names.map((n) => [n, (require(`${n}/package.json`) as { version: string }).version]))
+}
+
+/** Everything resolveTargets() reads, cheaply: the browserslist config where browserslist would find it. */
+export function targetInputs(cwd: string, env: NodeJS.ProcessEnv): unknown {
+  const found: unknown[] = [env.BROWSERSLIST ?? null, env.BROWSERSLIST_ENV ?? null, env.NODE_ENV ?? null]
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    const rc = ['.browserslistrc', 'browserslist'].map((f) => path.join(dir, f)).find((f) => fs.statSync(f, { throwIfNoEntry: false })?.isFile())
+    const pkg = path.join(dir, 'package.json')
+    const field = fs.existsSync(pkg) ? readField(pkg) : undefined
+    if (rc || field !== undefined) return [...found, rc ? fs.readFileSync(rc, 'utf8') : null, field ?? null]
+    if (path.dirname(dir) === dir) return found
+  }
+}
+
+function readField(pkg: string): unknown {
+  try {
+    return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { browserslist?: unknown }).browserslist
+  } catch {
+    return undefined
+  }
+}
+
+export async function resolveTargets(cwd: string): Promise<Targets> {
+  const [{ default: browserslist }, { default: autoprefixer }] = await Promise.all([import('browserslist'), import('autoprefixer')])
   let queries: string[]
   let list: string[]
   try {
@@ -26,8 +57,8 @@ export function resolveTargets(cwd: string): Targets {
     queries = config ? [config].flat() : ['defaults']
     list = browserslist(queries, { path: cwd })
   } catch (err) {
-    const file = sources.find((f) => f.endsWith('.browserslistrc')) ?? sources[0]
-    throw buildError(`Invalid browserslist: ${(err as Error).message}`, file ? { file: displayPath(file, cwd), line: 1, column: 0 } : null,
+    const sources = ['.browserslistrc', 'package.json'].map((f) => path.join(cwd, f)).filter((f) => fs.existsSync(f))
+    throw buildError(`Invalid browserslist: ${(err as Error).message}`, sources[0] ? { file: displayPath(sources[0], cwd), line: 1, column: 0 } : null,
       'see https://browsersl.ist for the query syntax, or remove the setting to use "defaults"')
   }
   const lowest = new Map<string, number[]>()
@@ -41,7 +72,7 @@ export function resolveTargets(cwd: string): Targets {
     if (!cur || compare(v, cur) < 0) lowest.set(engine, v)
   }
   const esbuild = [...lowest].map(([e, v]) => e + v.join('.')).sort()
-  return { queries, esbuild, sources }
+  return { queries, esbuild, autoprefixer: autoprefixer({ overrideBrowserslist: queries }) }
 }
 
 function compare(a: number[], b: number[]): number {

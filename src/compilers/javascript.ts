@@ -6,7 +6,6 @@ import fs from 'node:fs'
 import path from 'node:path'
 import * as esbuild from 'esbuild'
 import postcss from 'postcss'
-import autoprefixer from 'autoprefixer'
 import { KilnError, message, type Message } from '../diagnostics.js'
 import { fromCssSyntaxError } from '../css/parse.js'
 import { localReference } from '../css/references.js'
@@ -129,7 +128,7 @@ function kilnPlugin(o: ScriptOptions): esbuild.Plugin {
       build.onLoad({ filter: /\.css$/ }, async (args) => {
         const text = await fs.promises.readFile(args.path, 'utf8')
         try {
-          const r = await postcss([autoprefixer({ overrideBrowserslist: o.targets.queries })]).process(text, { from: args.path, to: args.path, map: { inline: true, sourcesContent: true } })
+          const r = await postcss([o.targets.autoprefixer]).process(text, { from: args.path, to: args.path, map: { inline: true, sourcesContent: true } })
           return { contents: r.css, loader: 'css' }
         } catch (err) {
           const e = fromCssSyntaxError(err, o.cwd)

@@ -3,7 +3,6 @@
 import path from 'node:path'
 import * as esbuild from 'esbuild'
 import postcss from 'postcss'
-import autoprefixer from 'autoprefixer'
 import { KilnError, type Message } from '../diagnostics.js'
 import { contentHash, fingerprintName } from '../fingerprint.js'
 import { inlineImports } from '../css/inline-imports.js'
@@ -35,11 +34,14 @@ export async function compileStylesheet(entry: SourceFile, o: StylesheetOptions,
   try {
     const sheet = parseStylesheet(entry.abs, o.cwd)
     inlineImports(sheet, entry.abs, { cwd: o.cwd, root: o.root, publicPath: o.publicPath, files: inputs })
-    await rewriteUrls(sheet, { ...o, outDir: path.posix.dirname(logicalCss).replace(/^\.$/, ''), warnings, errors })
-    if (errors.length) throw new KilnError(errors)
+    // url()s are rewritten last, after autoprefixer (which may copy them into prefixed
+    // declarations): parsing and prefixing need no fingerprints, so they overlap with the
+    // static files being hashed.
+    const urls = { ...o, outDir: path.posix.dirname(logicalCss).replace(/^\.$/, ''), warnings, errors }
     const to = path.join(o.outDir, logicalCss)
-    const result = await postcss([autoprefixer({ overrideBrowserslist: o.targets.queries })])
+    const result = await postcss([o.targets.autoprefixer, { postcssPlugin: 'kiln-urls', OnceExit: (root) => rewriteUrls(root, urls) }])
       .process(sheet, { from: entry.abs, to, map: o.sourcemap ? { inline: true, sourcesContent: true } : false })
+    if (errors.length) throw new KilnError(errors)
     for (const w of result.warnings()) warnings.push({ text: w.text, location: w.node?.source?.input.file ? { file: path.relative(o.cwd, w.node.source.input.file), line: w.line ?? 1, column: (w.column ?? 1) - 1 } : null, notes: [] })
     css = result.css
   } catch (err) {

@@ -45,6 +45,7 @@ export interface Fingerprint {
 export interface IngestJob {
   kind: 'ingest'
   abs: string
+  size: number
   /** Name to fingerprint: `images/logo.png` → `images/logo-HASH.png`. */
   name: string
   outDir: string
@@ -89,23 +90,28 @@ export function runJob(job: Job): Promise<JobResult> {
 }
 
 const sri = (digest: Buffer) => `sha384-${digest.toString('base64')}`
+const made = new Map<string, Promise<unknown>>()
+/** mkdir -p, once per directory per worker: most files share a handful of directories. */
+const mkdirOnce = (dir: string) => {
+  let p = made.get(dir)
+  if (!p) made.set(dir, (p = fs.promises.mkdir(dir, { recursive: true }).catch((err) => (made.delete(dir), Promise.reject(err)))))
+  return p
+}
 const exists = (p: string) => fs.promises.lstat(p).then(() => true, () => false)
 
 async function ingest(job: IngestJob): Promise<IngestResult> {
   const stats: JobStats = { hashed: 0, copied: 0, compressed: 0, reusedVariants: 0 }
   const staged: Staged[] = []
   let fp = job.known
-  let size: number
+  let size = job.size
   let bytes: Buffer | null = null
   let temp: string | null = null
-  const stat = await fs.promises.stat(job.abs)
-  size = stat.size
   if (!fp) {
     stats.hashed++
     const dir = path.join(job.outDir, path.posix.dirname(job.name))
     if (size > STREAM_ABOVE) {
       // One pass: hash while copying to a temp file beside where the file will live.
-      await fs.promises.mkdir(dir, { recursive: true })
+      await mkdirOnce(dir)
       temp = tempPath(path.join(dir, path.posix.basename(job.name)))
       const sha256 = crypto.createHash('sha256')
       const sha384 = crypto.createHash('sha384')
@@ -126,7 +132,7 @@ async function ingest(job: IngestJob): Promise<IngestResult> {
     if (!existing.isFile() || existing.size !== size) throw Object.assign(new Error('exists with different content'), { code: 'EKILNDIFFERENT', path: dest })
   } else {
     if (!temp) {
-      await fs.promises.mkdir(path.dirname(dest), { recursive: true })
+      await mkdirOnce(path.dirname(dest))
       temp = tempPath(dest)
       if (bytes) await fs.promises.writeFile(temp, bytes, { flag: 'wx' })
       else await fs.promises.copyFile(job.abs, temp, fs.constants.COPYFILE_EXCL)
@@ -179,7 +185,7 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
     stats.reusedVariants++
     return null
   }
-  await fs.promises.mkdir(path.dirname(dest), { recursive: true })
+  await mkdirOnce(path.dirname(dest))
   const temp = tempPath(dest)
   const inMemory = memory()
   let out: { size: number; integrity: string }

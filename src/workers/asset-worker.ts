@@ -2,9 +2,9 @@
 import { parentPort } from 'node:worker_threads'
 import { runJob, type Job } from './asset-jobs.js'
 
-parentPort!.on('message', (job: Job) => {
+parentPort!.on('message', ({ id, job }: { id: number; job: Job }) => {
   runJob(job).then(
-    (result) => parentPort!.postMessage({ result }),
-    (err: NodeJS.ErrnoException) => parentPort!.postMessage({ error: { message: err.message, code: err.code, path: err.path } }),
+    (result) => parentPort!.postMessage({ id, result }),
+    (err: NodeJS.ErrnoException) => parentPort!.postMessage({ id, error: { message: err.message, code: err.code, path: err.path } }),
   )
 })
