@@ -14,8 +14,8 @@ import { createManifest, serializeManifest, writeManifest, type Manifest } from 
 import { VERSION } from './version.js'
 
 export interface BuildSteps {
-  /** Whether esbuild and postcss ran, or a cached result was used. */
-  compile: 'ran' | 'skipped'
+  /** 'skipped' when every compile unit came from the cache; else the units compiled ('scripts', 'style:site.css'). */
+  compile: 'skipped' | string[]
   statics: { total: number; hashed: number; cached: number; copied: number }
   compress: { compressed: number; reused: number }
   /** With --verify-cache: static files whose cached fingerprint was wrong. */
@@ -79,7 +79,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       written,
       reused: files - written,
       steps: {
-        compile: compiled.ran ? 'ran' : 'skipped',
+        compile: compiled.ran.length ? compiled.ran : 'skipped',
         statics: { total: referenced.length, hashed: statics.stats.hashed, cached: statics.stats.cached, copied: statics.stats.copied },
         compress: { compressed: statics.stats.compressed, reused: statics.stats.reusedVariants },
         cacheMismatches: cache.mismatches.map((p) => displayPath(p, config.cwd)),

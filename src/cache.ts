@@ -27,7 +27,9 @@ export interface CompiledFile {
   file: string
   integrity: string
   size: number
+  /** The variants kept for this file (those not 5% smaller are left out), and the settings they were made with. */
   variants?: Variant[]
+  compress?: string
 }
 
 export interface CompileRecord {
@@ -42,16 +44,20 @@ export interface CompileRecord {
 
 interface State {
   identity: string
-  statics: Record<string, [number, number, number, string, string]>
-  compile: CompileRecord | null
+  statics: Record<string, StaticRecord>
+  /** Compile results by unit ('scripts', 'style:site.css'). */
+  compile: Record<string, CompileRecord>
 }
+
+/** [size, mtimeMs, ino, sha256, integrity, variants or null, the compression settings they were made with] */
+type StaticRecord = [number, number, number, string, string, Variant[] | null, string | null]
 
 export class BuildCache {
   readonly mismatches: string[] = []
   private readonly next: State
 
   private constructor(readonly dir: string | null, private readonly prev: State | null, identity: string, private readonly verify: boolean) {
-    this.next = { identity, statics: {}, compile: null }
+    this.next = { identity, statics: {}, compile: {} }
   }
 
   /** Opens the cache in `dir` (null: no cache). A state that fails any check is ignored. */
@@ -64,28 +70,28 @@ export class BuildCache {
   }
 
   /** A static file's fingerprint when its path, size, mtime and inode are unchanged (never with --verify-cache). */
-  staticFingerprint(key: StatKey): Fingerprint | null {
+  staticFingerprint(key: StatKey, compress: string): CachedStatic | null {
     if (this.verify) return null
-    return this.cachedStatic(key)
+    return this.cachedStatic(key, compress)
   }
 
-  private cachedStatic(key: StatKey): Fingerprint | null {
+  private cachedStatic(key: StatKey, compress: string): CachedStatic | null {
     const rec = this.prev?.statics[key.path]
-    if (!rec || rec[0] !== key.size || rec[1] !== key.mtimeMs || rec[2] !== key.ino) return null
-    return { sha256: rec[3], integrity: rec[4] }
+    if (!Array.isArray(rec) || rec[0] !== key.size || rec[1] !== key.mtimeMs || rec[2] !== key.ino) return null
+    return { sha256: rec[3], integrity: rec[4], variants: rec[6] === compress && Array.isArray(rec[5]) ? rec[5] : undefined }
   }
 
-  rememberStatic(key: StatKey, fp: Fingerprint, usedCache: Fingerprint | null): void {
+  rememberStatic(key: StatKey, fp: Fingerprint, variants: Variant[], compress: string, usedCache: Fingerprint | null): void {
     if (this.verify && !usedCache) {
-      const cached = this.cachedStatic(key)
+      const cached = this.cachedStatic(key, compress)
       if (cached && cached.sha256 !== fp.sha256) this.mismatches.push(key.path)
     }
-    this.next.statics[key.path] = [key.size, key.mtimeMs, key.ino, fp.sha256, fp.integrity]
+    this.next.statics[key.path] = [key.size, key.mtimeMs, key.ino, fp.sha256, fp.integrity, variants, compress]
   }
 
-  /** The cached compile result for `key`, if every input is unchanged on disk and every output can be had. */
-  compile(key: string, outDir: string): CompileRecord | null {
-    const rec = this.prev?.compile
+  /** A unit's cached compile result for `key`, if every input is unchanged on disk and every output can be had. */
+  compile(unit: string, key: string, outDir: string): CompileRecord | null {
+    const rec = this.prev?.compile?.[unit]
     if (!rec || rec.key !== key || !this.dir) return null
     for (const [p, size, mtimeMs, ino] of rec.inputs) {
       const s = fs.statSync(p, { throwIfNoEntry: false })
@@ -101,9 +107,11 @@ export class BuildCache {
   }
 
   /** Records the precompressed variants written for a compiled file, for the next build. */
-  rememberVariants(file: string, variants: Variant[]): void {
-    const f = this.next.compile?.files.find((x) => x.file === file)
-    if (f) f.variants = variants
+  rememberVariants(file: string, variants: Variant[], compress: string): void {
+    for (const rec of Object.values(this.next.compile)) {
+      const f = rec.files.find((x) => x.file === file)
+      if (f) Object.assign(f, { variants, compress })
+    }
   }
 
   /** Bytes of a compiled file kept by an earlier build, only if they match its integrity. */
@@ -117,8 +125,8 @@ export class BuildCache {
     }
   }
 
-  rememberCompile(rec: CompileRecord, bytes: Map<string, Buffer>): void {
-    this.next.compile = structuredClone(rec)
+  rememberCompile(unit: string, rec: CompileRecord, bytes: Map<string, Buffer>): void {
+    this.next.compile[unit] = structuredClone(rec)
     if (!this.dir) return
     for (const [file, data] of bytes) {
       const dest = path.join(this.dir, 'outputs', file)
@@ -157,7 +165,8 @@ function readState(file: string, identity: string): State | null {
     const body = text.slice(nl + 1)
     if (nl !== 64 || text.slice(0, 64) !== sha256(body)) return null
     const state = JSON.parse(body) as State
-    return state.identity === identity && state.statics && typeof state.statics === 'object' ? state : null
+    const ok = state.identity === identity && state.statics && typeof state.statics === 'object' && state.compile && typeof state.compile === 'object'
+    return ok ? state : null
   } catch {
     return null
   }

@@ -1,16 +1,18 @@
-// The compile step: esbuild for scripts and postcss for stylesheets, concurrently — or,
-// when the build cache holds a result for the same options and every input it read is
-// unchanged on disk, that result, with neither compiler started.
+// The compile step, in units: one esbuild build for all scripts (they share chunks) and
+// one postcss run per stylesheet entry, concurrently. A unit whose options, browserslist,
+// tool versions and source listing are unchanged, and whose every input file is unchanged
+// on disk, is taken from the build cache without starting its compiler; editing a script
+// recompiles the scripts only, editing a partial only the stylesheets that import it.
 import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { KilnError, type Message } from './diagnostics.js'
 import type { CompiledEntry, CompileResult } from './compilers/types.js'
-import { keyOf, type BuildCache, type CompiledFile } from './cache.js'
+import { keyOf, type BuildCache, type CompiledFile, type CompileRecord } from './cache.js'
 import type { ResolvedConfig } from './config.js'
-import type { Sources } from './discover.js'
-import type { Statics } from './statics.js'
-import { resolveTargets, targetInputs, toolVersions } from './targets.js'
+import type { SourceFile, Sources } from './discover.js'
+import type { StaticLookup, Statics } from './statics.js'
+import { resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
 import { VERSION } from './version.js'
 
 /** A compiled file: bytes when this build has them (compiled now, or missing from the artifact directory). */
@@ -21,53 +23,109 @@ export interface Output extends CompiledFile {
 export interface Compiled {
   entries: CompiledEntry[]
   outputs: Output[]
-  ran: boolean
+  /** Units compiled this time, e.g. ['scripts', 'style:site.css']; the rest came from the cache. */
+  ran: string[]
+}
+
+interface Unit {
+  id: string
+  entries: SourceFile[]
+  compile: (targets: Targets, statics: StaticLookup, warnings: Message[]) => Promise<CompileResult>
 }
 
 export async function compile(config: ResolvedConfig, sources: Sources, statics: Statics, cache: BuildCache, warnings: Message[]): Promise<Compiled> {
-  const key = compileKey(config, sources)
-  const reused = cache.compile(key, config.outDir)
-  if (reused) {
-    cache.rememberCompile(reused, new Map())
-    const outputs = reused.files.map((f) => ({ ...f, bytes: inPlace(config.outDir, f) ? undefined : cache.compiledBytes(f) ?? undefined }))
-    if (outputs.every((o) => o.bytes || inPlace(config.outDir, o))) {
-      warnings.push(...reused.warnings)
-      return { entries: reused.entries, outputs, ran: false }
+  const base = baseKey(config, sources)
+  const units = unitsOf(config, sources)
+  const entries: CompiledEntry[] = []
+  const outputs: Output[] = []
+  const pending: Unit[] = []
+  for (const unit of units) {
+    const reused = reuse(cache.compile(unit.id, keyOf([base, unit.id]), config.outDir), config, cache)
+    if (!reused) {
+      pending.push(unit)
+      continue
+    }
+    cache.rememberCompile(unit.id, reused.record, new Map())
+    warnings.push(...reused.record.warnings)
+    entries.push(...reused.record.entries)
+    outputs.push(...reused.outputs)
+  }
+  if (pending.length) {
+    // Targets and the compilers load only when something is compiled.
+    const targets = await resolveTargets(config.cwd)
+    const settled = await Promise.allSettled(pending.map((unit) => runUnit(unit, keyOf([base, unit.id]), config, targets, statics, cache, warnings)))
+    const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
+    if (errors.length) throw new KilnError(errors)
+    for (const s of settled) {
+      const r = (s as PromiseFulfilledResult<{ entries: CompiledEntry[]; outputs: Output[] }>).value
+      entries.push(...r.entries)
+      outputs.push(...r.outputs)
     }
   }
-  const before = warnings.length
-  const result = await run(config, sources, statics, warnings)
-  const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: sri(f.bytes) }))
-  const inputs = new Set([...result.inputs, ...statics.referenced, ...projectFiles(config)])
-  cache.rememberCompile({
-    key,
-    inputs: [...inputs].sort().flatMap((p) => {
-      const s = fs.statSync(p, { throwIfNoEntry: false })
-      return s ? [[p, s.size, s.mtimeMs, s.ino] as [string, number, number, number]] : []
-    }),
-    entries: result.entries,
-    files: outputs.map(({ file, size, integrity }) => ({ file, size, integrity })),
-    warnings: warnings.slice(before),
-  }, new Map(result.files.map((f) => [f.file, f.bytes])))
-  return { entries: result.entries, outputs, ran: true }
+  return { entries, outputs, ran: pending.map((u) => u.id) }
 }
 
-async function run(config: ResolvedConfig, sources: Sources, statics: Statics, warnings: Message[]): Promise<CompileResult> {
-  // The compilers and their dependencies load only when something is compiled.
-  const [targets, { compileScripts }, { compileStylesheet }] = await Promise.all([
-    resolveTargets(config.cwd), import('./compilers/javascript.js'), import('./compilers/stylesheet.js'),
-  ])
-  const common = { cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics }
+function unitsOf(config: ResolvedConfig, sources: Sources): Unit[] {
+  const common = (targets: Targets, statics: StaticLookup) => ({
+    cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics,
+  })
   const scripts = sources.entries.filter((e) => e.kind === 'script')
-  const styles = sources.entries.filter((e) => e.kind === 'style')
-  const settled = await Promise.allSettled([
-    compileScripts(scripts, common, warnings),
-    ...styles.map((s) => compileStylesheet(s, { ...common, strict: config.strict, inlineLimit: config.inlineLimit }, warnings, new Set())),
-  ])
-  const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
-  if (errors.length) throw new KilnError(errors)
-  const results = settled.map((s) => (s as PromiseFulfilledResult<CompileResult>).value)
-  return { entries: results.flatMap((r) => r.entries), files: results.flatMap((r) => r.files), inputs: results.flatMap((r) => r.inputs) }
+  const units: Unit[] = []
+  if (scripts.length) {
+    units.push({
+      id: 'scripts',
+      entries: scripts,
+      compile: async (targets, statics, warnings) => (await import('./compilers/javascript.js')).compileScripts(scripts, common(targets, statics), warnings),
+    })
+  }
+  for (const style of sources.entries.filter((e) => e.kind === 'style')) {
+    units.push({
+      id: `style:${style.logical}`,
+      entries: [style],
+      compile: async (targets, statics, warnings) => (await import('./compilers/stylesheet.js'))
+        .compileStylesheet(style, { ...common(targets, statics), strict: config.strict, inlineLimit: config.inlineLimit }, warnings, new Set()),
+    })
+  }
+  return units
+}
+
+async function runUnit(unit: Unit, key: string, config: ResolvedConfig, targets: Targets, statics: Statics, cache: BuildCache, warnings: Message[]) {
+  const mine: Message[] = []
+  const referenced = new Set<string>()
+  try {
+    const result = await unit.compile(targets, statics.tracking(referenced), mine)
+    const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: sri(f.bytes) }))
+    const inputs = new Set([...result.inputs, ...referenced, ...projectFiles(config)])
+    const record: CompileRecord = {
+      key,
+      inputs: [...inputs].sort().flatMap((p) => {
+        const s = fs.statSync(p, { throwIfNoEntry: false })
+        return s ? [[p, s.size, s.mtimeMs, s.ino] as [string, number, number, number]] : []
+      }),
+      entries: result.entries,
+      files: outputs.map(({ file, size, integrity }) => ({ file, size, integrity })),
+      warnings: mine,
+    }
+    cache.rememberCompile(unit.id, record, new Map(result.files.map((f) => [f.file, f.bytes])))
+    return { entries: result.entries, outputs }
+  } finally {
+    warnings.push(...mine)
+  }
+}
+
+/** A cached unit's outputs, when each is in the artifact directory or its bytes can be had from the cache. */
+function reuse(record: CompileRecord | null, config: ResolvedConfig, cache: BuildCache): { record: CompileRecord; outputs: Output[] } | null {
+  if (!record) return null
+  const outputs: Output[] = []
+  for (const f of record.files) {
+    if (inPlace(config.outDir, f)) outputs.push({ ...f })
+    else {
+      const bytes = cache.compiledBytes(f)
+      if (!bytes) return null
+      outputs.push({ ...f, bytes })
+    }
+  }
+  return { record, outputs }
 }
 
 function errorsOf(reason: unknown): Message[] {
@@ -76,11 +134,11 @@ function errorsOf(reason: unknown): Message[] {
 }
 
 /**
- * What a compile result depends on besides the files it read: Kiln's and its compilers'
- * versions, every option that changes output, the browserslist configuration, and the
- * list of source names (a new file can change how an import resolves).
+ * What every unit's result depends on besides the files it read: Kiln's and its
+ * compilers' versions, every option that changes output, the browserslist configuration,
+ * and the list of source names (a new file can change how an import resolves).
  */
-function compileKey(config: ResolvedConfig, sources: Sources): string {
+function baseKey(config: ResolvedConfig, sources: Sources): string {
   const { cacheDir: _c, verifyCache: _v, configFile: _f, ...options } = config
   const names = [...sources.entries, ...sources.modules, ...sources.statics].map((f) => f.logical).sort()
   return keyOf({ kiln: VERSION, tools: toolVersions(), options, browserslist: targetInputs(config.cwd, process.env), names })

@@ -14,14 +14,19 @@ export function compressSettings(config: ResolvedConfig, cacheDir: string | null
   return { encodings: [...new Set(config.compress)], brotliQuality: config.brotliQuality, gzipLevel: config.gzipLevel, cacheDir }
 }
 
+/** Identifies the settings variants were made with: other settings, other bytes. */
+export function settingsKey(c: CompressSettings | null): string {
+  return c ? `${c.encodings.join(',')}/${c.brotliQuality}/${c.gzipLevel}` : 'none'
+}
+
 export async function compressOutputs(outputs: Output[], settings: CompressSettings | null, config: ResolvedConfig, pool: Pool, stage: Stage, cache: BuildCache, stats: JobStats): Promise<Map<string, Variant[]>> {
   const variants = new Map<string, Variant[]>()
   if (!settings) return variants
   await Promise.all(outputs.filter((o) => isCompressible(o.file, config.compressSourceMaps)).map(async (o) => {
-    if (o.variants && o.variants.every((v) => fs.statSync(path.join(config.outDir, v.file), { throwIfNoEntry: false })?.size === v.size) &&
-      settings.encodings.every((e) => o.variants!.some((v) => v.encoding === e) || o.size === 0)) {
+    const key = settingsKey(settings)
+    if (o.variants && o.compress === key && o.variants.every((v) => fs.statSync(path.join(config.outDir, v.file), { throwIfNoEntry: false })?.size === v.size)) {
       variants.set(o.file, o.variants)
-      cache.rememberVariants(o.file, o.variants)
+      cache.rememberVariants(o.file, o.variants, key)
       stats.reusedVariants += o.variants.length
       return
     }
@@ -31,7 +36,7 @@ export async function compressOutputs(outputs: Output[], settings: CompressSetti
     stats.compressed += r.compressed
     stats.reusedVariants += r.reusedVariants
     variants.set(o.file, r.variants)
-    cache.rememberVariants(o.file, r.variants)
+    cache.rememberVariants(o.file, r.variants, key)
   }))
   return variants
 }

@@ -20,8 +20,11 @@ export class Pool {
   private readonly load = new Map<Worker, number>()
   private nextId = 0
 
-  constructor(size = Math.max(1, os.availableParallelism())) {
-    for (let i = 0; i < size; i++) {
+  /** Workers start on the first job: a rebuild with nothing to hash never starts a thread. */
+  constructor(private readonly size = Math.max(1, os.availableParallelism())) {}
+
+  private start() {
+    for (let i = 0; i < this.size; i++) {
       const w = new Worker(new URL('./workers/asset-worker.js', import.meta.url))
       w.on('message', (msg: { id: number; result?: JobResult; error?: { message: string; code?: string; path?: string } }) => {
         const p = this.running.get(msg.id)!
@@ -41,6 +44,7 @@ export class Pool {
   }
 
   run<R extends JobResult>(job: Job): Promise<R> {
+    if (this.workers.length === 0) this.start()
     return new Promise<JobResult>((resolve, reject) => {
       this.queue.push({ job, pending: { resolve, reject } })
       this.dispatch()

@@ -8,8 +8,10 @@ import { mimeType } from './runtime/mime.js'
 import type { SourceFile } from './discover.js'
 import type { Pool } from './pool.js'
 import type { BuildCache } from './cache.js'
-import type { CompressSettings, IngestResult, JobStats, Variant } from './workers/asset-jobs.js'
+import type { CompressSettings, Fingerprint, IngestResult, JobStats, Variant } from './workers/asset-jobs.js'
+import { fingerprintName, hashOfDigest } from './fingerprint.js'
 import { fileError, type Stage } from './output.js'
+import { settingsKey } from './compress.js'
 
 export interface StaticAsset {
   /** Logical name, or null for a referenced file outside the root (listed in `files` only). */
@@ -23,10 +25,13 @@ export interface StaticAsset {
   variants: Variant[]
 }
 
-export class Statics {
+/** What compilers see of the table: a lookup, which a compile unit can track. */
+export interface StaticLookup {
+  lookup(abs: string): Promise<StaticAsset | null>
+}
+
+export class Statics implements StaticLookup {
   private readonly byPath = new Map<string, Promise<StaticAsset | null>>()
-  /** Files compilers asked for (url(), import): inputs of the compile step. */
-  readonly referenced = new Set<string>()
   readonly stats: JobStats & { cached: number } = { hashed: 0, copied: 0, compressed: 0, reusedVariants: 0, cached: 0 }
 
   constructor(
@@ -49,17 +54,38 @@ export class Statics {
       const stat = source ?? (await fs.promises.stat(abs))
       const name = logical ?? externalName(abs, this.root, this.cwd)
       const key = { path: abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }
-      const known = this.cache.staticFingerprint(key)
-      if (known) this.stats.cached++
+      const known = this.cache.staticFingerprint(key, this.compressKey)
+      const asset = (file: string, fp: Fingerprint, variants: Variant[]) => ({ logical, abs, file, integrity: fp.integrity, size: stat.size, type: mimeType(abs), variants })
+      if (known) {
+        this.stats.cached++
+        // The common rebuild: the cache knows the file and its variants, and they are in place.
+        const file = fingerprintName(name, hashOfDigest(Buffer.from(known.sha256, 'hex')))
+        if (known.variants && (await this.inPlace(file, stat.size, known.variants))) {
+          this.stats.reusedVariants += known.variants.length
+          this.cache.rememberStatic(key, known, known.variants, this.compressKey, known)
+          return asset(file, known, known.variants)
+        }
+      }
       const r = await this.pool.run<IngestResult>({ kind: 'ingest', abs, size: stat.size, name, outDir: this.outDir, known, compress: this.compress })
         .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, this.cwd)))
       this.stage.add(r.staged)
       this.count(r)
-      this.cache.rememberStatic(key, { sha256: r.sha256, integrity: r.integrity }, known)
-      return { logical, abs, file: r.file, integrity: r.integrity, size: r.size, type: mimeType(abs), variants: r.variants }
+      this.cache.rememberStatic(key, r, r.variants, this.compressKey, known)
+      return asset(r.file, r, r.variants)
     })()
     this.byPath.set(abs, pending)
     return pending
+  }
+
+  /** True when the file and each variant are in the artifact directory with their sizes. */
+  private async inPlace(file: string, size: number, variants: Variant[]): Promise<boolean> {
+    const sizeOf = (f: string) => fs.promises.stat(path.join(this.outDir, f)).then((s) => s.size, () => -1)
+    const sizes = await Promise.all([sizeOf(file), ...variants.map((v) => sizeOf(v.file))])
+    return sizes[0] === size && variants.every((v, i) => sizes[i + 1] === v.size)
+  }
+
+  private get compressKey(): string {
+    return settingsKey(this.compress)
   }
 
   private count(r: JobStats) {
@@ -70,8 +96,12 @@ export class Statics {
   }
 
   /** The asset for a referenced file, or null when there is no such file. Directories are reported by the caller. */
+  /** A view that records every file looked up through it (a compile unit's inputs). */
+  tracking(into: Set<string>): StaticLookup {
+    return { lookup: (abs) => (into.add(abs), this.lookup(abs)) }
+  }
+
   lookup(abs: string): Promise<StaticAsset | null> {
-    this.referenced.add(abs)
     const known = this.byPath.get(abs)
     if (known) return known
     const stat = fs.statSync(abs, { throwIfNoEntry: false })

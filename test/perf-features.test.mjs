@@ -107,11 +107,14 @@ cache('should take the no-op path when nothing changed: no compile, no hashing, 
   const dir = textyApp()
   try {
     const cold = await buildJson(dir)
-    assert.is(cold.steps.compile, 'ran')
+    assert.equal(cold.steps.compile, ['scripts', 'style:site.css'])
     assert.ok(cold.steps.statics.hashed > 0 && cold.steps.compress.compressed > 0)
     const warm = await buildJson(dir)
     assert.is(warm.steps.compile, 'skipped')
     assert.is(warm.steps.statics.hashed, 0)
+    assert.is(warm.steps.statics.copied, 0)
+    const variants = Object.keys(manifestOf(dir).files).filter((f) => /\.(br|gz)$/.test(f)).length
+    assert.is(warm.steps.compress.reused, variants, 'every variant reused without compressing')
     assert.is(warm.steps.statics.cached, warm.steps.statics.total)
     assert.is(warm.steps.compress.compressed, 0)
     assert.is(warm.written, 0)
@@ -124,20 +127,23 @@ cache('should not take it when a source, a static file, the config or the browse
   const dir = textyApp()
   try {
     await buildJson(dir)
+    const ALL = ['scripts', 'style:site.css']
     const changes = [
-      ['a module', () => write(dir, { 'assets/lib/shared.ts': "export function greet(name: string): string {\n  return 'hi ' + name\n}\n" }), 'ran', 0],
-      ['a partial', () => write(dir, { 'assets/partials/base.css': 'body { margin: 1px; background: url(../images/dot.png) }\n' }), 'ran', 0],
-      ['a referenced static file', () => write(dir, { 'assets/images/dot.png': Buffer.from([1, 2, 3, 4]) }), 'ran', 1],
+      ['a module', () => write(dir, { 'assets/lib/shared.ts': "export function greet(name: string): string {\n  return 'hi ' + name\n}\n" }), ['scripts'], 0],
+      ['a partial', () => write(dir, { 'assets/partials/base.css': 'body { margin: 1px; background: url(../images/dot.png) }\n' }), ['style:site.css'], 0],
+      ['CSS imported from JS', () => write(dir, { 'assets/lib/app.css': '.app { color: red; background: url(../images/dot.png) }\n' }), ['scripts'], 0],
+      ['a static file both reference', () => write(dir, { 'assets/images/dot.png': Buffer.from([1, 2, 3, 4]) }), ALL, 1],
+      ['a static file only the stylesheet references', () => write(dir, { 'assets/images/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>' }), ['style:site.css'], 1],
       ['an unreferenced static file', () => write(dir, { 'assets/robots.txt': 'User-agent: x\n' }), 'skipped', 1],
-      ['the config', () => write(dir, { 'kiln.config.json': JSON.stringify({ minify: false }) }), 'ran', 0],
-      ['the browserslist', () => write(dir, { '.browserslistrc': 'chrome 100\n' }), 'ran', 0],
-      ['a new source file', () => write(dir, { 'assets/lib/new.ts': 'export {}\n' }), 'ran', 0],
+      ['the config', () => write(dir, { 'kiln.config.json': JSON.stringify({ minify: false }) }), ALL, 0],
+      ['the browserslist', () => write(dir, { '.browserslistrc': 'chrome 100\n' }), ALL, 0],
+      ['a new source file', () => write(dir, { 'assets/lib/new.ts': 'export {}\n' }), ALL, 0],
     ]
     for (const [what, change, compile, hashed] of changes) {
       await new Promise((r) => setTimeout(r, 20))
       change()
       const r = await buildJson(dir)
-      assert.is(r.steps.compile, compile, what)
+      assert.equal(r.steps.compile, compile, what)
       assert.is(r.steps.statics.hashed, hashed, `${what}: static files re-hashed`)
       const again = await buildJson(dir)
       assert.is(again.steps.compile, 'skipped', `${what}, then nothing`)

@@ -11,7 +11,7 @@ import { fromCssSyntaxError } from '../css/parse.js'
 import { localReference } from '../css/references.js'
 import { encodePath } from '../runtime/url-path.js'
 import type { SourceFile } from '../discover.js'
-import type { Statics } from '../statics.js'
+import type { StaticLookup } from '../statics.js'
 import type { Targets } from '../targets.js'
 import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
 import type { CompiledEntry, CompileResult } from './types.js'
@@ -24,7 +24,7 @@ export interface ScriptOptions {
   minify: boolean
   sourcemap: boolean
   targets: Targets
-  statics: Statics
+  statics: StaticLookup
 }
 
 /** Files a script may import as a URL. Anything else that is not JS, CSS or JSON is an esbuild error. */

@@ -9,7 +9,7 @@ import { inlineImports } from '../css/inline-imports.js'
 import { fromCssSyntaxError, parseStylesheet } from '../css/parse.js'
 import { rewriteUrls } from '../css/rewrite-urls.js'
 import type { SourceFile } from '../discover.js'
-import type { Statics } from '../statics.js'
+import type { StaticLookup } from '../statics.js'
 import type { Targets } from '../targets.js'
 import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
 import type { CompileResult } from './types.js'
@@ -24,7 +24,7 @@ export interface StylesheetOptions {
   strict: boolean
   inlineLimit: number
   targets: Targets
-  statics: Statics
+  statics: StaticLookup
 }
 
 export async function compileStylesheet(entry: SourceFile, o: StylesheetOptions, warnings: Message[], inputs: Set<string>): Promise<CompileResult> {

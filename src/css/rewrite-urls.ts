@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { Declaration, Root } from 'postcss'
 import valueParser, { type Node as ValueNode } from 'postcss-value-parser'
 import { displayPath, message, type Location, type Message } from '../diagnostics.js'
-import type { Statics } from '../statics.js'
+import type { StaticLookup } from '../statics.js'
 import { localReference, resolveReference } from './references.js'
 import { encodePath } from '../runtime/url-path.js'
 
@@ -17,7 +17,7 @@ export interface UrlContext {
   publicPath: string
   /** Directory of the stylesheet's output, relative to the artifact directory ('' or 'a/b'). */
   outDir: string
-  statics: Statics
+  statics: StaticLookup
   inlineLimit: number
   strict: boolean
   warnings: Message[]

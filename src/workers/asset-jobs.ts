@@ -181,10 +181,7 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
     stats.reusedVariants++
     return { encoding, file: vfile, size: bytes.length, integrity: sri(crypto.createHash('sha384').update(bytes).digest()) }
   }
-  if (cached && (await exists(`${cached}.skip`))) {
-    stats.reusedVariants++
-    return null
-  }
+  if (cached && (await exists(`${cached}.skip`))) return null
   await mkdirOnce(path.dirname(dest))
   const temp = tempPath(dest)
   const inMemory = memory()
