@@ -12,6 +12,7 @@ import { Pool } from './pool.js'
 import { Stage, stageOutputs } from './output.js'
 import { createManifest, serializeManifest, writeManifest, type Manifest } from './manifest.js'
 import { VERSION } from './version.js'
+import { acquireLock } from './lock.js'
 
 export interface BuildSteps {
   /** 'skipped' when every compile unit came from the cache; else the units compiled ('scripts', 'style:site.css'). */
@@ -51,6 +52,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const pool = new Pool()
   const stage = new Stage()
   let statics: Statics | undefined
+  const lock = await acquireLock(config.outDir, config.cwd)
   try {
     const sources = mark('discover', await discover(config.rootDir, config.entries, excluded(config), config.cwd))
     warnings.push(...sources.warnings)
@@ -96,6 +98,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     throw err
   } finally {
     await pool.close()
+    lock.release()
   }
 }
 

@@ -7,12 +7,24 @@ import { closest } from './runtime/closest.js'
 import { KilnError, usageError } from './diagnostics.js'
 import type { BuildOptions } from './config.js'
 import { OPTIONS, validateConfig } from './options.js'
-import { reportFailure, reportSuccess, type ReportMode } from './report.js'
+import { formatBytes, reportFailure, reportSuccess, type ReportMode } from './report.js'
+import { clean, type CleanResult } from './clean.js'
+import { verify, type VerifyResult } from './verify.js'
+import { formatInspect, inspect, type InspectResult } from './inspect.js'
+import { watch } from './watch.js'
 
 
 interface Streams {
   out: NodeJS.WritableStream
   err: NodeJS.WritableStream
+}
+
+/** Flags every command has: where the artifact directory is, and how to report. */
+function outFlags(y: Argv) {
+  return y
+    .option('out', { type: 'string', describe: `${OPTIONS.out.describe} [env KILN_OUT]`, defaultDescription: 'public/assets' })
+    .option('config', { type: 'string', describe: 'Config file [env KILN_CONFIG]', defaultDescription: 'kiln.config.{mjs,js,json} when present' })
+    .option('json', { type: 'boolean', describe: 'Print one JSON object on stdout and nothing else' })
 }
 
 function buildFlags(y: Argv) {
@@ -89,7 +101,22 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
     .command('build', 'Compile, fingerprint and write the artifact directory and manifest', buildFlags, async (a) => {
       code = await runBuild(a as Record<string, unknown>, io)
     })
-    .demandCommand(1, 'Name a command: kiln build')
+    .command('watch', 'Build, then rebuild on every change (development)', buildFlags, async (a) => {
+      code = await runWatch(a as Record<string, unknown>, io)
+    })
+    .command('clean', 'Remove what no recent build needs (safe during rolling deploys)', (y) => outFlags(y)
+      .option('keep', { type: 'number', describe: 'Earlier builds to keep besides the current one', default: 2 })
+      .option('age', { type: 'number', describe: 'Keep anything younger than this many seconds', default: 3600 })
+      .option('dry-run', { type: 'boolean', describe: 'Only print what would be removed' }), async (a) => {
+      code = await runCommand(a as Record<string, unknown>, io, async (o) => report(await clean({ ...o, keep: a.keep as number, age: a.age as number, dryRun: a.dryRun as boolean })))
+    })
+    .command('verify', 'Check every file the manifest lists: present, right size, right integrity', outFlags, async (a) => {
+      code = await runCommand(a as Record<string, unknown>, io, async (o) => report(await verify(o)))
+    })
+    .command('inspect <name>', 'Show how a logical name (or an output file) resolves', (y) => outFlags(y).positional('name', { type: 'string', describe: 'Logical name, e.g. app.ts' }), async (a) => {
+      code = await runCommand(a as Record<string, unknown>, io, async (o) => report(await inspect(String(a.name), o)))
+    })
+    .demandCommand(1, 'Name a command: kiln build, watch, clean, verify or inspect')
     .strictCommands()
     .strictOptions()
     .version(VERSION)
@@ -110,6 +137,59 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
     throw err
   }
   return code
+}
+
+type Report = { json: unknown; text: string; ok: boolean }
+
+/** Runs a non-build command: its report as text or JSON, exit 0 when ok, 1 when not, KilnErrors as for build. */
+async function runCommand(a: Record<string, unknown>, io: Streams, fn: (o: BuildOptions) => Promise<Report>): Promise<number> {
+  try {
+    const r = await fn({ out: a.out as string | undefined, config: a.config as string | undefined })
+    ;(a.json ? io.out : r.ok ? io.out : io.err).write(`${a.json ? JSON.stringify(r.json) : r.text}\n`)
+    return r.ok ? 0 : 1
+  } catch (err) {
+    if (!(err instanceof KilnError)) throw err
+    if (a.json) io.out.write(`${JSON.stringify({ ok: false, errors: err.errors })}\n`)
+    else io.err.write(`${err.errors.map((e) => `error: ${e.text}${e.notes.map((n) => `\n  hint: ${n.text}`).join('')}`).join('\n')}\n`)
+    return err.exitCode
+  }
+}
+
+function report(r: CleanResult | VerifyResult | InspectResult): Report {
+  if ('problems' in r) {
+    const text = r.ok
+      ? `OK: ${r.manifest} lists ${r.files} files (${formatBytes(r.bytes)}), each present with its recorded size and integrity`
+      : [`Verification of ${r.manifest} failed with ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}:`, ...r.problems.map((p) => `  ${p.text}`)].join('\n')
+    return { ok: r.ok, json: r, text }
+  }
+  if ('removed' in r) {
+    const verb = r.dryRun ? 'Would remove' : 'Removed'
+    const lines = r.removed.map((f) => `${r.dryRun ? 'would remove' : 'removed'} ${f.file} (${formatBytes(f.size)})`)
+    lines.push(`${verb} ${r.removed.length} files, ${formatBytes(r.freed)}; kept ${r.kept}.`)
+    if (r.unknown.length) lines.push(`Left alone (no manifest ever listed them): ${r.unknown.join(', ')}`)
+    return { ok: true, json: { ok: true, ...r }, text: lines.join('\n') }
+  }
+  return { ok: true, json: { ok: true, ...r }, text: formatInspect(r) }
+}
+
+async function runWatch(a: Record<string, unknown>, io: Streams): Promise<number> {
+  const mode = modeOf(a)
+  const handle = await watch(optionsFromFlags(a), {
+    onBuild: (r) => reportSuccess(r, mode, io.out, io.err),
+    onError: (e) => reportFailure(e, mode, io.out, io.err, 0),
+  })
+  if (mode === 'text') io.err.write('Watching for changes (Ctrl-C to stop)\n')
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  await handle.stop()
+  return 0
 }
 
 async function runBuild(a: Record<string, unknown>, io: Streams): Promise<number> {

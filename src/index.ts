@@ -1,5 +1,9 @@
 // Kiln's programmatic API. Everything the CLI does goes through these functions.
-export { build, type BuildResult } from './build.js'
+export { build, type BuildResult, type BuildSteps } from './build.js'
+export { clean, type CleanOptions, type CleanResult } from './clean.js'
+export { verify, type VerifyResult, type Problem } from './verify.js'
+export { inspect, type InspectResult } from './inspect.js'
+export { watch, type WatchHandle, type WatchEvents } from './watch.js'
 export { resolveConfig, type BuildOptions, type ResolvedConfig } from './config.js'
 export { defineConfig, OPTIONS, type KilnConfig } from './options.js'
 export { KilnError, formatMessage, formatFailure, type Message, type Location } from './diagnostics.js'

@@ -87,8 +87,10 @@ function sortKeys(v: unknown): unknown {
 export async function writeManifest(outDir: string, text: string): Promise<{ path: string; history: string }> {
   const history = path.posix.join(HISTORY_DIR, `${contentHash(text)}.json`)
   const live = path.join(outDir, MANIFEST_NAME)
-  // A rebuild of unchanged sources finds both already in place, byte for byte.
+  // A rebuild of unchanged sources finds both already in place, byte for byte. The history
+  // copy's mtime says when that build was last current: `kiln clean` keeps the newest.
   if (!sameText(path.join(outDir, history), text)) await writeAtomic(path.join(outDir, history), text, true)
+  else await fs.promises.utimes(path.join(outDir, history), new Date(), new Date())
   if (!sameText(live, text)) await writeAtomic(live, text, true)
   return { path: live, history }
 }

@@ -12,7 +12,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 const KILN = path.join(HERE, '../../bin/kiln.js')
 const NODE = process.execPath
 
-export async function buildBench({ scale = 'medium', runs = 3, peers = true, log = () => {} } = {}) {
+export async function buildBench({ scale = 'medium', runs = 3, peers = true, cases = null, log = () => {} } = {}) {
   const corpus = generate(path.join(HERE, 'corpus', scale), scale)
   const dir = corpus.dir
   const out = (name) => path.join(dir, 'out', name)
@@ -21,6 +21,7 @@ export async function buildBench({ scale = 'medium', runs = 3, peers = true, log
   const results = {}
 
   async function run(label, setup, cmd, args, env) {
+    if (cases && !cases.includes(label)) return
     const times = []
     const rss = []
     for (let i = 0; i < runs; i++) {
@@ -51,9 +52,12 @@ export async function buildBench({ scale = 'medium', runs = 3, peers = true, log
     restore()
     await run('kiln cold, compressed', () => rm(out('kilnz'), path.join(dir, '.cache/kilnz')), NODE, kiln('kilnz'))
     await run('kiln warm, compressed', () => {}, NODE, kiln('kilnz'))
-    const manifest = JSON.parse(fs.readFileSync(path.join(out('kilnz'), 'manifest.json'), 'utf8'))
-    const list = Object.keys(manifest.files).filter((f) => isCompressible(f, false)).map((f) => path.join(out('kilnz'), f))
-    fs.writeFileSync(path.join(dir, 'compress-list.txt'), list.join('\n'))
+    const manifestFile = path.join(out('kilnz'), 'manifest.json')
+    if (fs.existsSync(manifestFile)) {
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'))
+      const list = Object.keys(manifest.files).filter((f) => isCompressible(f, false)).map((f) => path.join(out('kilnz'), f))
+      fs.writeFileSync(path.join(dir, 'compress-list.txt'), list.join('\n'))
+    }
     await run('compression floor', () => rm(out('cfloor')), NODE, [path.join(HERE, 'compress-floor.mjs'), path.join(dir, 'compress-list.txt'), out('cfloor')])
     if (peers) {
       const env = { BENCH_SRC: corpus.src }

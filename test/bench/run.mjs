@@ -1,6 +1,7 @@
 // npm run bench: installs the peers (test/bench/node_modules) when missing, then prints
 // each benchmark's medians and ranges against its budget or floor. Flags: --scale
-// small|medium|large (default medium), --runs N (default 3), --no-peers, --only build|runtime, --json.
+// small|medium|large (default medium), --runs N (default 3), --no-peers, --only build|runtime,
+// --cases 'floor,kiln cold' (a subset of the cases), --json.
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -19,6 +20,7 @@ const scale = flag('scale', 'medium')
 const runs = Number(flag('runs', 3))
 const only = flag('only', 'all')
 const peers = !argv.includes('--no-peers')
+const cases = flag('cases', null)?.split(',')
 const say = json ? () => {} : (s) => console.log(s)
 
 if (peers && !fs.existsSync(path.join(HERE, 'node_modules/vite'))) {
@@ -45,13 +47,14 @@ if (only === 'all' || only === 'runtime') {
 if (only === 'all' || only === 'build') {
   const { buildBench } = await import('./build.mjs')
   say(`Builds, ${scale} corpus, median of ${runs} (progress):`)
-  const b = (results.build = await buildBench({ scale, runs, peers, log: (s) => say(`  … ${s}`) }))
+  const b = (results.build = await buildBench({ scale, runs, peers, cases, log: (s) => say(`  … ${s}`) }))
   const r = b.results
   const t = (k) => r[k]?.median
   say(`\n${scale} corpus: ${b.corpus.files} files, ${(b.corpus.bytes / 1e6).toFixed(1)} MB; ${b.compressedFiles} compressible outputs\n`)
   say(`  ${'case'.padEnd(26)} ${'median'.padStart(9)} ${'min–max'.padStart(15)} ${'× floor'.padStart(8)} ${'peak RSS'.padStart(10)}`)
   for (const [k, v] of Object.entries(r)) {
-    say(`  ${k.padEnd(26)} ${`${v.median.toFixed(0)} ms`.padStart(9)} ${`${v.min.toFixed(0)}–${v.max.toFixed(0)}`.padStart(15)} ${(v.median / t('floor')).toFixed(2).padStart(8)} ${`${(v.rss / 1048576).toFixed(0)} MB`.padStart(10)}`)
+    const ratio = t('floor') ? (v.median / t('floor')).toFixed(2) : '–'
+    say(`  ${k.padEnd(26)} ${`${v.median.toFixed(0)} ms`.padStart(9)} ${`${v.min.toFixed(0)}–${v.max.toFixed(0)}`.padStart(15)} ${ratio.padStart(8)} ${`${(v.rss / 1048576).toFixed(0)} MB`.padStart(10)}`)
   }
   const targets = [
     ['cold ≤ 1.2× floor', t('kiln cold') / t('floor'), 1.2, '≤'],
@@ -61,7 +64,7 @@ if (only === 'all' || only === 'build') {
     ['10 edits ≤ 0.6× cold', t('kiln 10 modules edited') / t('kiln cold'), 0.6, '≤'],
     ['cold compressed ≤ 1.15× (floor + compression floor)', t('kiln cold, compressed') / (t('floor') + t('compression floor')), 1.15, '≤'],
     ['warm compressed ≤ 1.1× warm', t('kiln warm, compressed') / t('kiln warm (no-op)'), 1.1, '≤'],
-    ['peak RSS ≤ 1.5× floor (target on large)', r['kiln cold'].rss / r.floor.rss, 1.5, '≤'],
+    ['peak RSS ≤ 1.5× floor (target on large)', r['kiln cold']?.rss / r.floor?.rss, 1.5, '≤'],
   ]
   results.targets = {}
   say('\nTargets:')

@@ -1,0 +1,67 @@
+// kiln verify: the manifest parses and follows the schema (the runtime's own validator,
+// so what verify passes the runtime loads), and every file it lists is on disk with its
+// recorded size and integrity, recomputed. Meant for CI and as a guard before a release.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { Writable } from 'node:stream'
+import { resolveConfig, type BuildOptions } from './config.js'
+import { displayPath } from './diagnostics.js'
+import { MANIFEST_NAME } from './manifest.js'
+import { ManifestError } from './runtime/errors.js'
+import { validateManifest, type FileRecord } from './runtime/validate.js'
+
+export interface Problem {
+  file: string | null
+  text: string
+}
+
+export interface VerifyResult {
+  ok: boolean
+  manifest: string
+  files: number
+  bytes: number
+  problems: Problem[]
+}
+
+export async function verify(options: BuildOptions = {}): Promise<VerifyResult> {
+  const config = await resolveConfig(options)
+  const manifestPath = path.join(config.outDir, MANIFEST_NAME)
+  const shown = displayPath(manifestPath, config.cwd)
+  const result: VerifyResult = { ok: false, manifest: shown, files: 0, bytes: 0, problems: [] }
+  let files: Map<string, FileRecord>
+  try {
+    files = validateManifest(JSON.parse(fs.readFileSync(manifestPath, 'utf8')), shown).files
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    const text = e instanceof ManifestError ? e.message.replace(/ Run `kiln build`.*$/, '')
+      : e.code === 'ENOENT' ? `${shown} does not exist` : e instanceof SyntaxError ? `${shown} is not valid JSON (${e.message})` : `${shown}: ${e.message}`
+    result.problems.push({ file: MANIFEST_NAME, text })
+    return result
+  }
+  const queue = [...files]
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const [file, rec] = item
+      const problem = await check(path.join(config.outDir, file), rec)
+      if (problem) result.problems.push({ file, text: `${file}: ${problem}` })
+      else result.bytes += rec.size
+    }
+  }))
+  result.problems.sort((a, b) => (a.text < b.text ? -1 : 1))
+  result.files = files.size
+  result.ok = result.problems.length === 0
+  return result
+}
+
+async function check(abs: string, rec: FileRecord): Promise<string | null> {
+  const stat = await fs.promises.stat(abs).catch(() => null)
+  if (!stat) return 'missing'
+  if (!stat.isFile()) return 'is not a file'
+  if (stat.size !== rec.size) return `is ${stat.size} bytes, the manifest says ${rec.size} (truncated or replaced)`
+  const [algo] = rec.integrity.split('-') as [string]
+  const hash = crypto.createHash(algo)
+  await pipeline(fs.createReadStream(abs), new Writable({ write: (chunk, _e, done) => (hash.update(chunk), done()) }))
+  return `${algo}-${hash.digest('base64')}` === rec.integrity ? null : 'does not match its integrity (its bytes changed)'
+}

@@ -1,0 +1,84 @@
+// kiln watch (development): a build, then a rebuild whenever sources, static files, the
+// config or the browserslist change (debounced). Each rebuild is an ordinary build: the
+// cache skips unchanged compile units, the manifest is swapped atomically, a failed build
+// leaves the last good one, and nothing is ever deleted. Stopping waits for a build in
+// flight to finish, so no temp file is left behind.
+import fs from 'node:fs'
+import path from 'node:path'
+import { build, type BuildResult } from './build.js'
+import { resolveConfig, type BuildOptions } from './config.js'
+import { KilnError } from './diagnostics.js'
+
+export interface WatchHandle {
+  /** Resolves once the watcher has stopped and no build is running. */
+  stop(): Promise<void>
+  /** Resolves after the next build completes (for tests and tools). */
+  settled(): Promise<void>
+}
+
+export interface WatchEvents {
+  onBuild?: (r: BuildResult) => void
+  onError?: (e: KilnError) => void
+  debounceMs?: number
+}
+
+const PROJECT_FILES = new Set(['package.json', '.browserslistrc', 'browserslist', 'tsconfig.json', 'jsconfig.json', 'kiln.config.mjs', 'kiln.config.js', 'kiln.config.json'])
+
+export async function watch(options: BuildOptions, events: WatchEvents = {}): Promise<WatchHandle> {
+  const config = await resolveConfig(options)
+  const ignored = [config.outDir, path.resolve(config.cwd, config.cacheDir)].map((d) => d + path.sep)
+  let running: Promise<void> | null = null
+  let dirty = false
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let waiters: (() => void)[] = []
+
+  const once = async () => {
+    try {
+      events.onBuild?.(await build(options))
+    } catch (err) {
+      if (!(err instanceof KilnError)) throw err
+      events.onError?.(err)
+    }
+  }
+  const run = () => {
+    if (stopped) return
+    if (running) {
+      dirty = true
+      return
+    }
+    running = once().finally(() => {
+      running = null
+      const w = waiters
+      waiters = []
+      w.forEach((f) => f())
+      if (dirty && !stopped) {
+        dirty = false
+        run()
+      }
+    })
+  }
+  const changed = (file: string | null) => {
+    if (file && ignored.some((d) => file.startsWith(d))) return
+    clearTimeout(timer)
+    timer = setTimeout(run, events.debounceMs ?? 100)
+  }
+
+  const watchers: fs.FSWatcher[] = []
+  const root = config.rootDir
+  if (fs.existsSync(root)) watchers.push(fs.watch(root, { recursive: true }, (_e, f) => changed(f ? path.join(root, f.toString()) : null)))
+  watchers.push(fs.watch(config.cwd, (_e, f) => {
+    const name = f?.toString()
+    if (name && (PROJECT_FILES.has(name) || (config.configFile && path.join(config.cwd, name) === config.configFile))) changed(path.join(config.cwd, name))
+  }))
+  run()
+  return {
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      for (const w of watchers) w.close()
+      await running
+    },
+    settled: () => new Promise<void>((resolve) => (running ? waiters.push(resolve) : resolve())),
+  }
+}
