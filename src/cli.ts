@@ -12,6 +12,7 @@ import { clean, type CleanResult } from './clean.js'
 import { verify, type VerifyResult } from './verify.js'
 import { formatInspect, inspect, type InspectResult } from './inspect.js'
 import { watch } from './watch.js'
+import { init, TEMPLATES } from './init.js'
 
 
 interface Streams {
@@ -116,7 +117,13 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
     .command('inspect <name>', 'Show how a logical name (or an output file) resolves', (y) => outFlags(y).positional('name', { type: 'string', describe: 'Logical name, e.g. app.ts' }), async (a) => {
       code = await runCommand(a as Record<string, unknown>, io, async (o) => report(await inspect(String(a.name), o)))
     })
-    .demandCommand(1, 'Name a command: kiln build, watch, clean, verify or inspect')
+    .command('init', 'Scaffold kiln.config.mjs, package.json scripts and, on request, deploy templates', (y) => y
+      .option('template', { type: 'string', array: true, describe: `One or more of: ${TEMPLATES.join(', ')}` })
+      .option('force', { type: 'boolean', describe: 'Replace files and scripts that already exist' }), (a) => {
+      const r = init({ templates: (a.template as string[] | undefined)?.flatMap((t) => t.split(',')), force: a.force as boolean })
+      io.out.write([...r.wrote.map((f) => `wrote   ${f}`), ...r.skipped.map((f) => `skipped ${f}`)].join('\n') + '\n')
+    })
+    .demandCommand(1, 'Name a command: kiln build, watch, clean, verify, inspect or init')
     .strictCommands()
     .strictOptions()
     .version(VERSION)

@@ -80,6 +80,7 @@ basics('should serve a listed file with immutable caching, ETag, type and length
       assert.is(r.headers['content-type'], 'text/css; charset=utf-8')
       assert.is(r.headers.etag, `"${m.files[file].integrity}"`)
       assert.is(Number(r.headers['content-length']), m.files[file].size)
+      assert.is(r.headers['access-control-allow-origin'], '*', 'CORS, for assets on another origin')
       assert.ok(r.body.equals(fs.readFileSync(path.join(dir, OUT, file))))
       const png = await get(port, `/assets/${m.assets['images/dot.png'].file}`)
       assert.is(png.headers['content-type'], 'image/png')

@@ -15,6 +15,12 @@ export interface ServeOptions {
   dir?: string
   /** URL path prefix to answer under. Default: KILN_PUBLIC_PATH, else the manifest's publicPath. */
   prefix?: string
+  /**
+   * Send `Access-Control-Allow-Origin: *` (default true). Assets served from another origin
+   * (ASSET_HOST, a CDN pulling from this server) are fetched in CORS mode — module scripts,
+   * fonts, and anything with an integrity attribute — and fail without it.
+   */
+  cors?: boolean
   env?: Record<string, string | undefined>
 }
 
@@ -42,6 +48,7 @@ export function serveAssets(options: ServeOptions = {}): Handler {
   const dir = path.resolve(options.dir ?? path.dirname(source))
   const m = readManifest(source)
   const prefix = normalizePrefix(options.prefix ?? (env.KILN_PUBLIC_PATH || m.publicPath))
+  const cors = options.cors !== false
   const types = new Map<string, string>()
   for (const a of m.assets.values()) types.set(a.file, a.type)
   const routes = new Map<string, Route>()
@@ -68,6 +75,7 @@ export function serveAssets(options: ServeOptions = {}): Handler {
       'X-Content-Type-Options': 'nosniff',
     }
     if (route.br || route.gzip) headers.Vary = 'Accept-Encoding'
+    if (cors) headers['Access-Control-Allow-Origin'] = '*'
     if (chosen) headers['Content-Encoding'] = chosen === 'gzip' ? 'gzip' : 'br'
     if (etagMatches(req.headers['if-none-match'], body.etag)) return end(res, 304, headers)
     if (range === 'unsatisfiable') return end(res, 416, { ...headers, 'Content-Range': `bytes */${route.size}` })
