@@ -14,6 +14,7 @@ export function createApp({ manifest = process.env.KILN_MANIFEST || fileURLToPat
 <head>
 <meta charset="utf-8">
 <title>Kiln example</title>
+<link rel="icon" href="${assets.url('images/logo.svg')}" type="image/svg+xml">
 ${assets.tags('site.css')}
 ${assets.tags('app.ts')}
 </head>
