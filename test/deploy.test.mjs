@@ -249,3 +249,36 @@ const server = http.createServer((req, res) => serve(req, res, () => res.writeHe
 })
 
 docker.run()
+
+const servers = suite('server templates')
+
+for (const [template, file, pkg] of [['express', 'express-server.mjs', 'express'], ['fastify', 'fastify-server.mjs', 'fastify']]) {
+  servers(`should serve the page and assets from the ${template} template`, async () => {
+    const app = appWithKiln()
+    let child
+    try {
+      fs.symlinkSync(path.join(REPO, 'node_modules', pkg), path.join(app, 'node_modules', pkg))
+      assert.is((await kiln(['init', '--template', template], { cwd: app })).code, 0)
+      assert.is((await kiln(['build'], { cwd: app })).code, 0)
+      const port = 20000 + Math.floor(Math.random() * 20000)
+      child = spawn(process.execPath, [file], { cwd: app, env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let html = ''
+      for (let i = 0; i < 100 && !html; i++) {
+        await new Promise((r) => setTimeout(r, 50))
+        html = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '')
+      }
+      assert.match(html, /<script type="module" src="\/assets\/app-[A-Z2-7]{8}\.js" integrity="sha384-/)
+      for (const [, url] of html.matchAll(/(?:href|src)="([^"]+)"/g)) {
+        const r = await fetch(`http://127.0.0.1:${port}${url}`)
+        assert.is(r.status, 200, url)
+        assert.is(r.headers.get('cache-control'), 'public, max-age=31536000, immutable')
+      }
+      assert.is((await fetch(`http://127.0.0.1:${port}/assets/nope.js`)).status, 404)
+    } finally {
+      child?.kill()
+      remove(app)
+    }
+  })
+}
+
+servers.run()
