@@ -9,7 +9,7 @@ import { compile } from './compile.js'
 import { compressOutputs, compressSettings } from './compress.js'
 import { BuildCache, keyOf } from './cache.js'
 import { Pool } from './pool.js'
-import { Stage, stageOutputs } from './output.js'
+import { fileError, Stage, stageOutputs } from './output.js'
 import { createManifest, serializeManifest, writeManifest, type Manifest } from './manifest.js'
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
@@ -52,7 +52,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const pool = new Pool()
   const stage = new Stage()
   let statics: Statics | undefined
-  const lock = await acquireLock(config.outDir, config.cwd)
+  const lock = await acquireLock(config.outDir, config.cwd, [path.resolve(config.cwd, config.cacheDir)])
   try {
     const sources = mark('discover', await discover(config.rootDir, config.entries, excluded(config), config.cwd))
     warnings.push(...sources.warnings)
@@ -68,7 +68,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const referenced = await statics.all()
     const written = mark('write', await stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
-    const { path: manifestPath } = mark('manifest', await writeManifest(config.outDir, serializeManifest(manifest)))
+    const { path: manifestPath } = mark('manifest', await writeManifest(config.outDir, serializeManifest(manifest))
+      .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, config.cwd))))
     mark('cache', cache.save())
     const files = Object.keys(manifest.files).length
     return {

@@ -24,7 +24,7 @@ export interface Lock {
   release(): void
 }
 
-export async function acquireLock(outDir: string, cwd: string, waitMs = 120_000): Promise<Lock> {
+export async function acquireLock(outDir: string, cwd: string, alsoSweep: string[] = [], waitMs = 120_000): Promise<Lock> {
   const file = path.join(outDir, LOCK_NAME)
   const me: Holder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() }
   const deadline = Date.now() + waitMs
@@ -56,7 +56,7 @@ export async function acquireLock(outDir: string, cwd: string, waitMs = 120_000)
     }
     await new Promise((r) => setTimeout(r, 25 + Math.random() * 50))
   }
-  if (recovered) sweepTemps(outDir)
+  if (recovered) for (const dir of [outDir, ...alsoSweep]) if (fs.existsSync(dir)) sweepTemps(dir)
   return {
     recovered,
     release() {

@@ -97,22 +97,26 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** A file system error (from this thread or a worker) as a build error naming the path. */
-export function fileError(e: NodeJS.ErrnoException, cwd: string): ReturnType<typeof buildError> {
-  const where = e.path ? displayPath(e.path, cwd) : 'a file'
+/**
+ * A file system error (from this thread or a worker) as a build error naming the path.
+ * Paths under the artifact directory were being written; anything else was being read.
+ */
+export function fileError(e: NodeJS.ErrnoException, cwd: string, outDir?: string): ReturnType<typeof buildError> {
+  const where = e.path ? displayPath(e.path.replace(/\/\.([^/]+)\.\d+\.[0-9a-f]+\.kiln-tmp$/, '/$1'), cwd) : 'a file'
   if (e.code === 'EKILNDIFFERENT') {
     return buildError(`${where} exists with different content; fingerprinted files are never overwritten`, null,
       'the artifact directory was changed by something other than Kiln: remove that file and build again')
   }
-  return buildError(`Cannot ${e.syscall === 'open' && !e.path?.includes('.kiln-tmp') ? 'open' : 'write'} ${where}: ${e.code ?? e.message}`, null, hintFor(e.code))
+  const writing = !outDir || !e.path || e.path.startsWith(outDir + path.sep) || e.path === outDir
+  return buildError(`Cannot ${writing ? 'write' : 'read'} ${where}: ${e.code ?? e.message}`, null, hintFor(e.code, writing))
 }
 
-export function hintFor(code: string | undefined): string | undefined {
+export function hintFor(code: string | undefined, writing = true): string | undefined {
   switch (code) {
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return 'the artifact directory is not writable; check its permissions or choose another --out'
+      return writing ? 'the artifact directory is not writable; check its permissions or choose another --out' : 'check the file\'s permissions'
     case 'ENOSPC':
       return 'the disk is full; free space (kiln clean) and build again'
     default:

@@ -67,7 +67,7 @@ export class Statics implements StaticLookup {
         }
       }
       const r = await this.pool.run<IngestResult>({ kind: 'ingest', abs, size: stat.size, name, outDir: this.outDir, known, compress: this.compress })
-        .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, this.cwd)))
+        .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, this.cwd, this.outDir)))
       this.stage.add(r.staged)
       this.count(r)
       this.cache.rememberStatic(key, r, r.variants, this.compressKey, known)

@@ -4,14 +4,52 @@ import postcss, { CssSyntaxError, type Root } from 'postcss'
 import { buildError, displayPath, KilnError } from '../diagnostics.js'
 
 export function readStylesheet(abs: string, cwd: string): string {
+  let bytes: Buffer
   try {
-    return fs.readFileSync(abs, 'utf8')
+    bytes = fs.readFileSync(abs)
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     throw buildError(`Cannot read ${displayPath(abs, cwd)}: ${e.code ?? e.message}`, null, e.code === 'EACCES' ? 'check the file permissions' : undefined)
   }
+  return decode(bytes, displayPath(abs, cwd))
 }
 
+/**
+ * Stylesheets are UTF-8 unless they say otherwise with @charset (the only way CSS can);
+ * anything else is an error at the first bad byte, never silently replaced characters.
+ */
+function decode(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    const charset = /^@charset "([^"]+)";/.exec(bytes.subarray(0, 100).toString('latin1'))?.[1]
+    if (charset && !/^utf-?8$/i.test(charset)) {
+      try {
+        return new TextDecoder(charset).decode(bytes).replace(/^@charset "[^"]+";/, '@charset "UTF-8";')
+      } catch {
+        throw buildError(`Unknown @charset "${charset}"`, { file, line: 1, column: 10 }, 'save the file as UTF-8 and remove the @charset rule')
+      }
+    }
+    const offset = firstInvalidByte(bytes)
+    const before = bytes.subarray(0, offset).toString('utf8')
+    const line = before.split('\n').length
+    const column = before.length - before.lastIndexOf('\n') - 1
+    throw buildError(`${file} is not valid UTF-8 (byte 0x${bytes[offset]!.toString(16).toUpperCase().padStart(2, '0')})`, { file, line, column },
+      'save the file as UTF-8, or declare its encoding with @charset "…"; as its first line')
+  }
+}
+
+/** Offset of the first byte that does not start a well-formed UTF-8 sequence (for the error's location). */
+function firstInvalidByte(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1
+    if (need < 0) return i
+    for (let k = 1; k <= need; k++) if (i + k >= bytes.length || (bytes[i + k]! & 0xc0) !== 0x80) return i
+    i += need + 1
+  }
+  return Math.max(0, bytes.length - 1)
+}
 export function parseStylesheet(abs: string, cwd: string): Root {
   const text = readStylesheet(abs, cwd)
   try {
