@@ -60,6 +60,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const compress = compressSettings(config, cache.dir)
     statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache)
     const fingerprinting = statics.addAll(sources.statics).then((list) => mark('statics', list))
+    // It runs while we compile; its failure is reported when awaited below, not as an unhandled rejection.
+    fingerprinting.catch(() => {})
     const compiled = mark('compile', await compile(config, sources, statics, cache, warnings))
     failOnStrictWarnings(config, warnings)
     await fingerprinting

@@ -85,8 +85,28 @@ export interface CompressResult extends JobStats {
 
 export type JobResult = IngestResult | CompressResult
 
-export function runJob(job: Job): Promise<JobResult> {
-  return job.kind === 'ingest' ? ingest(job) : compressBytes(job)
+/**
+ * Runs a job. A job that fails removes every temp file it created (a full disk leaves no
+ * half-written file behind) and reports the path it was working on.
+ */
+export async function runJob(job: Job): Promise<JobResult> {
+  const temps: string[] = []
+  try {
+    return await (job.kind === 'ingest' ? ingest(job, temps) : compressBytes(job, temps))
+  } catch (err) {
+    await Promise.all(temps.map((t) => fs.promises.rm(t, { force: true })))
+    const e = err as NodeJS.ErrnoException
+    if (!e.path && temps.length) e.path = temps[temps.length - 1]
+    if (!e.path && job.kind === 'ingest') e.path = job.abs
+    throw e
+  }
+}
+
+/** A temp path for `dest`, remembered so a failing job can remove it. */
+function newTemp(dest: string, temps: string[]): string {
+  const t = tempPath(dest)
+  temps.push(t)
+  return t
 }
 
 const sri = (digest: Buffer) => `sha384-${digest.toString('base64')}`
@@ -99,7 +119,7 @@ const mkdirOnce = (dir: string) => {
 }
 const exists = (p: string) => fs.promises.lstat(p).then(() => true, () => false)
 
-async function ingest(job: IngestJob): Promise<IngestResult> {
+async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
   const stats: JobStats = { hashed: 0, copied: 0, compressed: 0, reusedVariants: 0 }
   const staged: Staged[] = []
   let fp = job.known
@@ -112,7 +132,7 @@ async function ingest(job: IngestJob): Promise<IngestResult> {
     if (size > STREAM_ABOVE) {
       // One pass: hash while copying to a temp file beside where the file will live.
       await mkdirOnce(dir)
-      temp = tempPath(path.join(dir, path.posix.basename(job.name)))
+      temp = newTemp(path.join(dir, path.posix.basename(job.name)), temps)
       const sha256 = crypto.createHash('sha256')
       const sha384 = crypto.createHash('sha384')
       await pipeline(fs.createReadStream(job.abs), tap((c) => (sha256.update(c), sha384.update(c))), fs.createWriteStream(temp, { flags: 'wx' }))
@@ -133,7 +153,7 @@ async function ingest(job: IngestJob): Promise<IngestResult> {
   } else {
     if (!temp) {
       await mkdirOnce(path.dirname(dest))
-      temp = tempPath(dest)
+      temp = newTemp(dest, temps)
       if (bytes) await fs.promises.writeFile(temp, bytes, { flag: 'wx' })
       else await fs.promises.copyFile(job.abs, temp, fs.constants.COPYFILE_EXCL)
     }
@@ -143,21 +163,21 @@ async function ingest(job: IngestJob): Promise<IngestResult> {
   const variants: Variant[] = []
   if (job.compress && isCompressible(job.name, false)) {
     for (const encoding of job.compress.encodings) {
-      const v = await variant(encoding, file, fp.sha256, size, job.outDir, job.compress, stats, staged, () => (bytes ? Promise.resolve(bytes) : size <= STREAM_ABOVE ? fs.promises.readFile(job.abs) : null), job.abs)
+      const v = await variant(encoding, file, fp.sha256, size, job.outDir, job.compress, stats, staged, temps, () => (bytes ? Promise.resolve(bytes) : size <= STREAM_ABOVE ? fs.promises.readFile(job.abs) : null), job.abs)
       if (v) variants.push(v)
     }
   }
   return { file, size, ...fp, staged, variants, ...stats }
 }
 
-async function compressBytes(job: CompressJob): Promise<CompressResult> {
+async function compressBytes(job: CompressJob, temps: string[]): Promise<CompressResult> {
   const stats: JobStats = { hashed: 0, copied: 0, compressed: 0, reusedVariants: 0 }
   const staged: Staged[] = []
   const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength)
   const sha256 = crypto.createHash('sha256').update(bytes).digest('hex')
   const variants: Variant[] = []
   for (const encoding of job.compress.encodings) {
-    const v = await variant(encoding, job.file, sha256, bytes.length, job.outDir, job.compress, stats, staged, () => Promise.resolve(bytes), null)
+    const v = await variant(encoding, job.file, sha256, bytes.length, job.outDir, job.compress, stats, staged, temps, () => Promise.resolve(bytes), null)
     if (v) variants.push(v)
   }
   return { staged, variants, ...stats }
@@ -171,7 +191,7 @@ const SUFFIX: Record<Encoding, string> = { br: '.br', gzip: '.gz' }
  * content hash (only if it decompresses to exactly the source), or compressed anew.
  */
 async function variant(encoding: Encoding, file: string, sha256: string, size: number, outDir: string, c: CompressSettings, stats: JobStats,
-  staged: Staged[], memory: () => Promise<Buffer> | null, source: string | null): Promise<Variant | null> {
+  staged: Staged[], temps: string[], memory: () => Promise<Buffer> | null, source: string | null): Promise<Variant | null> {
   if (size === 0) return null
   const vfile = file + SUFFIX[encoding]
   const dest = path.join(outDir, vfile)
@@ -183,7 +203,7 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
   }
   if (cached && (await exists(`${cached}.skip`))) return null
   await mkdirOnce(path.dirname(dest))
-  const temp = tempPath(dest)
+  const temp = newTemp(dest, temps)
   const inMemory = memory()
   let out: { size: number; integrity: string }
   if (cached && (await verifiedFromCache(cached, encoding, sha256))) {
