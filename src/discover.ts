@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import fg from 'fast-glob'
-import { buildError, KilnError, message, displayPath, type Message } from './diagnostics.js'
+import { buildError, KilnError, message, displayPath, type Location, type Message } from './diagnostics.js'
 import { parseFingerprint } from './fingerprint.js'
 
 export const SCRIPT_EXTS = ['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']
@@ -59,7 +59,7 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   const errors: Message[] = []
   const warnings: Message[] = []
   const files = listed.map((e) => ({ logical: e.path, abs: path.join(root, e.path), size: e.stats!.size, mtimeMs: e.stats!.mtimeMs, ino: e.stats!.ino, kind: kindOf(e.path) }))
-  checkInsideRoot(files, root, realRoot, cwd, errors)
+  checkInsideRoot(files, root, realRoot, cwd, errors, warnings)
 
   const chosen = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
   // Type declarations are modules the type checker reads; they never compile to anything.
@@ -82,25 +82,66 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
 }
 
 /**
- * Every file must really live under the root. Each directory is resolved once, and read
- * once to learn which of its entries are links (fast-glob reports followed links as plain
- * files); only those are resolved one by one.
+ * Every file must really live under the root, and no link may lead back into itself.
+ * Each directory is resolved once, and read once to learn which of its entries are links
+ * (fast-glob reports followed links as plain files, and drops links it cannot follow).
  */
-function checkInsideRoot(files: SourceFile[], root: string, realRoot: string, cwd: string, errors: Message[]) {
-  const dirs = new Map<string, { real: string; links: Set<string> }>()
+function checkInsideRoot(files: SourceFile[], root: string, realRoot: string, cwd: string, errors: Message[], warnings: Message[]) {
+  const reals = new Map<string, string>()
+  const realOf = (dir: string) => reals.get(dir) ?? (reals.set(dir, fs.realpathSync(dir)), reals.get(dir)!)
+  const linksIn = new Map<string, Set<string>>()
+  const loops: string[] = []
+  const inLoop = (dir: string) => loops.some((l) => dir === l || dir.startsWith(l + path.sep))
+  const at = (p: string) => ({ file: displayPath(p, cwd), line: 1, column: 0 })
   for (const f of files) {
     const dir = path.dirname(f.abs)
-    let d = dirs.get(dir)
-    if (!d) {
-      const links = new Set(fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isSymbolicLink()).map((e) => e.name))
-      dirs.set(dir, (d = { real: fs.realpathSync(dir), links }))
+    if (inLoop(dir)) continue
+    const loop = loopAt(dir, root, realOf)
+    if (loop) {
+      loops.push(loop.link)
+      errors.push(message(`${displayPath(loop.link, cwd)} is a symbolic link loop (it leads back to ${displayPath(loop.target, cwd) || '.'})`, at(loop.link), 'remove the link; a tree that contains itself has no end'))
+      continue
+    }
+    let links = linksIn.get(dir)
+    if (!links) {
+      links = new Set(fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isSymbolicLink()).map((e) => e.name))
+      linksIn.set(dir, links)
+      for (const name of links) checkLink(path.join(dir, name), cwd, errors, warnings, at)
     }
     const base = path.basename(f.abs)
-    const real = d.links.has(base) ? fs.realpathSync(f.abs) : path.join(d.real, base)
+    const real = links.has(base) ? fs.realpathSync(f.abs) : path.join(realOf(dir), base)
     if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
-      errors.push(message(`${f.logical} is a symbolic link to ${real}, outside the source root`, { file: displayPath(f.abs, cwd), line: 1, column: 0 },
+      errors.push(message(`${f.logical} is a symbolic link to ${real}, outside the source root`, at(f.abs),
         `copy the file into ${displayPath(root, cwd) || '.'} or change --root so it contains the target`))
     }
+  }
+}
+
+/** When `dir` is really one of its own ancestors: the shallowest link on the way down, and that ancestor. */
+function loopAt(dir: string, root: string, realOf: (d: string) => string): { link: string; target: string } | null {
+  const real = realOf(dir)
+  for (let anc = path.dirname(dir); anc.startsWith(root); anc = path.dirname(anc)) {
+    if (realOf(anc) === real) {
+      let link = anc
+      for (const part of path.relative(anc, dir).split(path.sep)) {
+        link = path.join(link, part)
+        if (realOf(link) === real) break
+      }
+      return { link, target: anc }
+    }
+    if (anc === root) break
+  }
+  return null
+}
+
+/** fast-glob drops links it cannot follow: a link to itself is an error, a dangling one a warning. */
+function checkLink(link: string, cwd: string, errors: Message[], warnings: Message[], at: (p: string) => Location) {
+  try {
+    fs.statSync(link)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ELOOP') errors.push(message(`${displayPath(link, cwd)} is a symbolic link loop`, at(link), 'remove the link or point it at a real file'))
+    else if (code === 'ENOENT') warnings.push(message(`${displayPath(link, cwd)} is a symbolic link to nothing; skipped`, at(link)))
   }
 }
 

@@ -16,12 +16,15 @@ export function localReference(url: string): Reference | null {
   if (u === '' || u.startsWith('#') || u.startsWith('//') || /^[a-z][a-z0-9+.-]*:/i.test(u)) return null
   const cut = u.search(/[?#]/)
   const raw = cut < 0 ? u : u.slice(0, cut)
-  let pathname = raw
-  try {
-    pathname = decodeURI(raw)
-  } catch {
-    // a stray % is a literal character in the file name
-  }
+  // Each segment is percent-decoded whole (decodeURI would leave %23 and %3F encoded, and a
+  // file named "a#b.png" must be written url("a%23b.png")); a stray % stays a literal.
+  const pathname = raw.split('/').map((seg) => {
+    try {
+      return decodeURIComponent(seg)
+    } catch {
+      return seg
+    }
+  }).join('/')
   return { pathname, suffix: cut < 0 ? '' : u.slice(cut) }
 }
 
