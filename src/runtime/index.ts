@@ -102,8 +102,23 @@ export function loadManifest<O extends RuntimeOptions>(file?: string, options?: 
 export function fromManifest<O extends RuntimeOptions>(data: unknown, options?: O & { source?: string }): Strictness<O> {
   const o = options ?? ({} as RuntimeOptions & { source?: string })
   const source = o.source ?? '(object passed to fromManifest)'
-  const table = buildTable(validateManifest(data, source), o)
+  let table: Table
+  try {
+    table = buildTable(validateManifest(data, source), o)
+  } catch (err) {
+    // An object built by other means can hold anything (getters, odd prototypes): whatever
+    // goes wrong reading it is still a manifest problem, reported as one.
+    if (err instanceof ManifestError) throw err
+    throw new ManifestError(source, `cannot be read (${(err as Error)?.message ?? String(err)})`)
+  }
   return createAssets(() => table, source, o) as Strictness<O>
+}
+
+/** Index-by-index, not .map(): an untrusted array's own `constructor` must not choose the result's class. */
+function refsOf(files: readonly string[], ref: (f: string) => AssetRef): readonly AssetRef[] {
+  const out: AssetRef[] = []
+  for (let i = 0; i < files.length; i++) out.push(ref(files[i]!))
+  return Object.freeze(out)
 }
 
 /** Reads a manifest file and validates it: the one place the runtime parses one. */
@@ -143,8 +158,8 @@ function buildTable(m: ValidManifest, o: RuntimeOptions): Table {
       url: url(a.file),
       integrity: a.integrity,
       type: a.type,
-      css: a.css?.length ? Object.freeze(a.css.map(ref)) : NONE,
-      preload: a.imports?.length ? Object.freeze(a.imports.map(ref)) : NONE,
+      css: a.css?.length ? refsOf(a.css, ref) : NONE,
+      preload: a.imports?.length ? refsOf(a.imports, ref) : NONE,
     }))
   }
   let names: readonly string[] | undefined
