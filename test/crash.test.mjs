@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { generate } from './bench/corpus.mjs'
+import { generate, mulberry32 } from './bench/corpus.mjs'
 import { kiln, project, remove, REPO } from './helpers.mjs'
 
 const FULL = process.env.KILN_FULL_TESTS === '1'
@@ -17,14 +17,6 @@ const WATCH_TRIALS = FULL ? 10 : 3
 const OUT = 'out'
 const ARGS = ['--root', 'src', '--out', OUT, '--cache-dir', '.cache', '--brotli-quality', '5']
 
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const manifestBytes = (dir) => (fs.existsSync(path.join(dir, OUT, 'manifest.json')) ? fs.readFileSync(path.join(dir, OUT, 'manifest.json')) : null)
 

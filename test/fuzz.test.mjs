@@ -4,17 +4,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AssetNotFoundError, ManifestError, fromManifest } from '../dist/runtime/index.js'
+import { mulberry32 } from './bench/corpus.mjs'
 
 const COUNT = process.env.KILN_FULL_TESTS === '1' ? 100_000 : 10_000
 
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const rand = mulberry32(0xc0ffee)
 const pick = (xs) => xs[Math.floor(rand() * xs.length)]

@@ -13,7 +13,8 @@ export const SCALES = {
   large: { modules: 4000, partials: 750, statics: 7500, bytes: 320e6 },
 }
 
-function mulberry32(seed) {
+/** A small seeded PRNG (mulberry32): the same seed gives the same corpus, and the same test trials. */
+export function mulberry32(seed) {
   return () => {
     seed |= 0
     seed = (seed + 0x6d2b79f5) | 0
