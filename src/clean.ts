@@ -11,6 +11,7 @@ import { acquireLock, LOCK_NAME } from './lock.js'
 import { HISTORY_DIR, MANIFEST_NAME } from './manifest.js'
 import { isTempFile } from './temp.js'
 import { contentHash } from './fingerprint.js'
+import { filesUnder } from './walk.js'
 
 export interface CleanOptions extends BuildOptions {
   /** Earlier builds to keep besides the current one. Default 2. */
@@ -51,15 +52,13 @@ export async function clean(options: CleanOptions = {}): Promise<CleanResult> {
     const cutoff = Date.now() - age * 1000
     const result: CleanResult = { dryRun, removed: [], freed: 0, kept: 0, unknown: [] }
     const guard = liveGuard(live)
-    for (const e of fs.readdirSync(out, { withFileTypes: true, recursive: true }).sort(byPath)) {
-      if (!e.isFile()) continue
-      const abs = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)
+    for (const abs of filesUnder(out)) {
       const rel = path.relative(out, abs).split(path.sep).join('/')
       if (rel === MANIFEST_NAME || rel === LOCK_NAME) continue
       const stat = fs.statSync(abs)
       const young = stat.mtimeMs > cutoff
       let remove: boolean
-      if (isTempFile(e.name)) remove = true // we hold the lock: no build is writing it
+      if (isTempFile(path.basename(abs))) remove = true // we hold the lock: no build is writing it
       else if (rel.startsWith(`${HISTORY_DIR}/`)) remove = !keptManifests.has(rel) && !young && history.some((h) => h.file === rel)
       else if (!everListed.has(rel)) {
         result.unknown.push(rel)
@@ -137,10 +136,4 @@ function removeEmptyDirs(dir: string, top: string): boolean {
   }
   if (empty && dir !== top) fs.rmdirSync(dir)
   return empty
-}
-
-function byPath(a: fs.Dirent, b: fs.Dirent): number {
-  const pa = path.join(a.parentPath ?? '', a.name)
-  const pb = path.join(b.parentPath ?? '', b.name)
-  return pa < pb ? -1 : pa > pb ? 1 : 0
 }

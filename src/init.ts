@@ -6,6 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { usageError } from './diagnostics.js'
 import { closest } from './runtime/closest.js'
+import { filesUnder } from './walk.js'
 
 const TEMPLATES_DIR = fileURLToPath(new URL('../templates/init/', import.meta.url))
 export const TEMPLATES = ['github-actions', 'gitlab-ci', 'dockerfile', 'buildpack', 'express', 'fastify'] as const
@@ -38,9 +39,7 @@ export function init(options: InitOptions = {}): InitResult {
 }
 
 function copyTree(from: string, to: string, force: boolean, result: InitResult) {
-  for (const e of fs.readdirSync(from, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue
-    const src = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)
+  for (const src of filesUnder(from)) {
     const rel = path.relative(from, src)
     const dest = path.join(to, rel)
     const shown = rel.split(path.sep).join('/')

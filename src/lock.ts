@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { buildError, displayPath } from './diagnostics.js'
 import { isTempFile } from './temp.js'
+import { filesUnder } from './walk.js'
 
 export const LOCK_NAME = '.kiln.lock'
 
@@ -88,12 +89,7 @@ function isStale(h: Holder): boolean {
 
 /** Removes temp files anywhere under the directory: only a dead writer can have left them. */
 export function sweepTemps(dir: string): number {
-  let removed = 0
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && isTempFile(e.name)) {
-      fs.rmSync(path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name), { force: true })
-      removed++
-    }
-  }
-  return removed
+  const temps = filesUnder(dir).filter((f) => isTempFile(path.basename(f)))
+  for (const t of temps) fs.rmSync(t, { force: true })
+  return temps.length
 }

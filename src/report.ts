@@ -1,5 +1,5 @@
 // What a build prints: a short summary on a terminal, one JSON object with --json.
-import { formatMessage, type KilnError, type Message } from './diagnostics.js'
+import { formatMessage, type KilnError } from './diagnostics.js'
 import type { BuildResult } from './build.js'
 
 export type ReportMode = 'text' | 'json' | 'quiet'
@@ -34,4 +34,3 @@ function plural(n: number, one: string, many: string) {
   return n === 1 ? one : many
 }
 
-export type { Message }
