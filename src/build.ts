@@ -17,6 +17,8 @@ import { acquireLock } from './lock.js'
 export interface BuildSteps {
   /** 'skipped' when every compile unit came from the cache; else the units compiled ('scripts', 'style:site.css'). */
   compile: 'skipped' | string[]
+  /** How esbuild ran: not at all, a fresh build, or a rebuild of kiln watch's incremental context. */
+  esbuild: 'none' | 'full' | 'incremental'
   statics: { total: number; hashed: number; cached: number; copied: number }
   compress: { compressed: number; reused: number }
   /** With --verify-cache: static files whose cached fingerprint was wrong. */
@@ -62,7 +64,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const fingerprinting = statics.addAll(sources.statics).then((list) => mark('statics', list))
     // It runs while we compile; its failure is reported when awaited below, not as an unhandled rejection.
     fingerprinting.catch(() => {})
-    const compiled = mark('compile', await compile(config, sources, statics, cache, warnings))
+    const compiled = mark('compile', await compile(config, sources, statics, cache, warnings, options.session))
     failOnStrictWarnings(config, warnings)
     await fingerprinting
     const variants = mark('compress', await compressOutputs(compiled.outputs, compress, config, pool, stage, cache, statics.stats))
@@ -85,6 +87,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       reused: files - written,
       steps: {
         compile: compiled.ran.length ? compiled.ran : 'skipped',
+        esbuild: compiled.esbuild,
         statics: { total: referenced.length, hashed: statics.stats.hashed, cached: statics.stats.cached, copied: statics.stats.copied },
         compress: { compressed: statics.stats.compressed, reused: statics.stats.reusedVariants },
         cacheMismatches: cache.mismatches.map((p) => displayPath(p, config.cwd)),

@@ -14,6 +14,7 @@ import type { SourceFile, Sources } from './discover.js'
 import type { StaticLookup, Statics } from './statics.js'
 import { resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
 import { VERSION } from './version.js'
+import type { BuildSession } from './session.js'
 
 /** A compiled file: bytes when this build has them (compiled now, or missing from the artifact directory). */
 export interface Output extends CompiledFile {
@@ -25,17 +26,20 @@ export interface Compiled {
   outputs: Output[]
   /** Units compiled this time, e.g. ['scripts', 'style:site.css']; the rest came from the cache. */
   ran: string[]
+  /** How esbuild ran: not at all, a fresh build, or a rebuild of a kept context (kiln watch). */
+  esbuild: 'none' | 'full' | 'incremental'
 }
 
 interface Unit {
   id: string
   entries: SourceFile[]
-  compile: (targets: Targets, statics: StaticLookup, warnings: Message[]) => Promise<CompileResult>
+  compile: (targets: Targets, statics: StaticLookup, warnings: Message[]) => Promise<CompileResult & { incremental?: boolean }>
 }
 
-export async function compile(config: ResolvedConfig, sources: Sources, statics: Statics, cache: BuildCache, warnings: Message[]): Promise<Compiled> {
+export async function compile(config: ResolvedConfig, sources: Sources, statics: Statics, cache: BuildCache, warnings: Message[], session?: BuildSession): Promise<Compiled> {
   const base = baseKey(config, sources)
-  const units = unitsOf(config, sources)
+  const units = unitsOf(config, sources, session)
+  let esbuildRun: Compiled['esbuild'] = 'none'
   const entries: CompiledEntry[] = []
   const outputs: Output[] = []
   const pending: Unit[] = []
@@ -57,15 +61,16 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
     if (errors.length) throw new KilnError(errors)
     for (const s of settled) {
-      const r = (s as PromiseFulfilledResult<{ entries: CompiledEntry[]; outputs: Output[] }>).value
+      const r = (s as PromiseFulfilledResult<{ entries: CompiledEntry[]; outputs: Output[]; incremental?: boolean }>).value
       entries.push(...r.entries)
       outputs.push(...r.outputs)
+      if (r.incremental !== undefined) esbuildRun = r.incremental ? 'incremental' : 'full'
     }
   }
-  return { entries, outputs, ran: pending.map((u) => u.id) }
+  return { entries, outputs, ran: pending.map((u) => u.id), esbuild: esbuildRun }
 }
 
-function unitsOf(config: ResolvedConfig, sources: Sources): Unit[] {
+function unitsOf(config: ResolvedConfig, sources: Sources, session?: BuildSession): Unit[] {
   const common = (targets: Targets, statics: StaticLookup) => ({
     cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics,
   })
@@ -75,7 +80,7 @@ function unitsOf(config: ResolvedConfig, sources: Sources): Unit[] {
     units.push({
       id: 'scripts',
       entries: scripts,
-      compile: async (targets, statics, warnings) => (await import('./compilers/javascript.js')).compileScripts(scripts, common(targets, statics), warnings),
+      compile: async (targets, statics, warnings) => (await import('./compilers/javascript.js')).compileScripts(scripts, common(targets, statics), warnings, session),
     })
   }
   for (const style of sources.entries.filter((e) => e.kind === 'style')) {
@@ -107,7 +112,7 @@ async function runUnit(unit: Unit, key: string, config: ResolvedConfig, targets:
       warnings: mine,
     }
     cache.rememberCompile(unit.id, record, new Map(result.files.map((f) => [f.file, f.bytes])))
-    return { entries: result.entries, outputs }
+    return { entries: result.entries, outputs, incremental: result.incremental }
   } finally {
     warnings.push(...mine)
   }

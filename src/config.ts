@@ -1,6 +1,7 @@
 // Resolves the options of one run: API/flags > environment > config file > defaults.
 import path from 'node:path'
 import { findConfig, loadConfig } from './config-file.js'
+import type { BuildSession } from './session.js'
 import { configFromEnv, mergeOptions, validateConfig, type KilnConfig, type ResolvedOptions } from './options.js'
 
 export interface BuildOptions extends KilnConfig {
@@ -10,6 +11,8 @@ export interface BuildOptions extends KilnConfig {
   config?: string | false
   /** Environment to read KILN_* from. Default process.env. */
   env?: NodeJS.ProcessEnv
+  /** Long-running callers (kiln watch) keep esbuild's incremental context here between builds. */
+  session?: BuildSession
 }
 
 export interface ResolvedConfig extends ResolvedOptions {
@@ -20,7 +23,7 @@ export interface ResolvedConfig extends ResolvedOptions {
 }
 
 export async function resolveConfig(options: BuildOptions = {}): Promise<ResolvedConfig> {
-  const { cwd: cwdOpt, config, env, ...overrides } = options
+  const { cwd: cwdOpt, config, env, session: _session, ...overrides } = options
   const cwd = path.resolve(cwdOpt ?? process.cwd())
   validateConfig(overrides, 'build options')
   const environment = env ?? process.env

@@ -1,6 +1,6 @@
 // kiln watch (development): a build, then a rebuild whenever sources, static files, the
 // config or the browserslist change (debounced). Each rebuild is an ordinary build: the
-// cache skips unchanged compile units, the manifest is swapped atomically, a failed build
+// cache skips unchanged compile units, esbuild rebuilds from its incremental context, the manifest is swapped atomically, a failed build
 // leaves the last good one, and nothing is ever deleted. Stopping waits for a build in
 // flight to finish, so no temp file is left behind.
 import fs from 'node:fs'
@@ -8,6 +8,7 @@ import path from 'node:path'
 import { build, type BuildResult } from './build.js'
 import { resolveConfig, type BuildOptions } from './config.js'
 import { KilnError } from './diagnostics.js'
+import { BuildSession } from './session.js'
 
 export interface WatchHandle {
   /** Resolves once the watcher has stopped and no build is running. */
@@ -26,6 +27,7 @@ const PROJECT_FILES = new Set(['package.json', '.browserslistrc', 'browserslist'
 
 export async function watch(options: BuildOptions, events: WatchEvents = {}): Promise<WatchHandle> {
   const config = await resolveConfig(options)
+  const session = new BuildSession()
   const ignored = [config.outDir, path.resolve(config.cwd, config.cacheDir)].map((d) => d + path.sep)
   let running: Promise<void> | null = null
   let dirty = false
@@ -35,7 +37,7 @@ export async function watch(options: BuildOptions, events: WatchEvents = {}): Pr
 
   const once = async () => {
     try {
-      events.onBuild?.(await build(options))
+      events.onBuild?.(await build({ ...options, session }))
     } catch (err) {
       if (!(err instanceof KilnError)) throw err
       events.onError?.(err)
@@ -78,6 +80,7 @@ export async function watch(options: BuildOptions, events: WatchEvents = {}): Pr
       clearTimeout(timer)
       for (const w of watchers) w.close()
       await running
+      await session.dispose()
     },
     settled: () => new Promise<void>((resolve) => (running ? waiters.push(resolve) : resolve())),
   }

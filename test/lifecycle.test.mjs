@@ -237,3 +237,29 @@ watching('should rebuild on changes, keep the last good manifest on errors, reco
 })
 
 watching.run()
+
+const incremental = suite('kiln watch, programmatically')
+
+incremental('should rebuild scripts from esbuild\'s incremental context, and stop cleanly', async () => {
+  const dir = sampleApp()
+  const { watch } = await import('../dist/index.js')
+  const builds = []
+  const handle = await watch({ cwd: dir, env: {} }, { onBuild: (r) => builds.push(r), debounceMs: 50 })
+  try {
+    await handle.settled()
+    for (let i = 0; builds.length < 1 && i < 100; i++) await new Promise((r) => setTimeout(r, 50))
+    assert.is(builds[0].steps.esbuild, 'full')
+    write(dir, { 'assets/lib/lazy.ts': "export function run(): void {\n  console.log('incremental')\n}\n" })
+    for (let i = 0; builds.length < 2 && i < 200; i++) await new Promise((r) => setTimeout(r, 50))
+    assert.is(builds.length, 2)
+    assert.equal(builds[1].steps.compile, ['scripts'])
+    assert.is(builds[1].steps.esbuild, 'incremental')
+    const lazy = builds[1].manifestData.assets['app.ts'].dynamicImports[0]
+    assert.ok(fs.readFileSync(path.join(dir, OUT, lazy), 'utf8').includes('incremental'))
+  } finally {
+    await handle.stop()
+    remove(dir)
+  }
+})
+
+incremental.run()

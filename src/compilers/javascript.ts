@@ -12,6 +12,7 @@ import { localReference } from '../css/references.js'
 import { encodePath } from '../runtime/url-path.js'
 import type { SourceFile } from '../discover.js'
 import type { StaticLookup } from '../statics.js'
+import type { BuildSession } from '../session.js'
 import type { Targets } from '../targets.js'
 import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
 import type { CompiledEntry, CompileResult } from './types.js'
@@ -32,36 +33,53 @@ const STATIC_EXTENSIONS = 'png|jpe?g|gif|svg|webp|avif|ico|bmp|cur|woff2?|ttf|ot
 const STATIC_IMPORT = new RegExp(`\\.(${STATIC_EXTENSIONS})$`, 'i')
 const STATIC_URL = new RegExp(`\\.(${STATIC_EXTENSIONS})([?#].*)?$`, 'i')
 
-export async function compileScripts(entries: SourceFile[], o: ScriptOptions, warnings: Message[]): Promise<CompileResult> {
-  if (entries.length === 0) return { entries: [], files: [], inputs: [] }
+export async function compileScripts(entries: SourceFile[], o: ScriptOptions, warnings: Message[], session?: BuildSession): Promise<CompileResult & { incremental: boolean }> {
+  if (entries.length === 0) return { entries: [], files: [], inputs: [], incremental: false }
   let result: esbuild.BuildResult<{ metafile: true; write: false }>
+  let incremental = false
   try {
-    result = await esbuild.build({
-      absWorkingDir: o.cwd,
-      entryPoints: entries.map((e) => e.abs),
-      outdir: o.outDir,
-      outbase: o.root,
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'browser',
-      minify: o.minify,
-      sourcemap: o.sourcemap ? 'linked' : false,
-      target: o.targets.esbuild,
-      entryNames: '[dir]/[name]-[hash]',
-      chunkNames: 'chunks/[name]-[hash]',
-      metafile: true,
-      write: false,
-      logLevel: 'silent',
-      plugins: [kilnPlugin(o)],
-    })
+    if (session) {
+      // kiln watch: one esbuild context across rebuilds, as long as the options stay the same.
+      const key = JSON.stringify([entries.map((e) => e.abs), o.cwd, o.outDir, o.root, o.minify, o.sourcemap, o.targets.esbuild, o.targets.queries, o.publicPath])
+      if (session.scripts?.key !== key) {
+        await session.dispose()
+        const statics = { current: o.statics }
+        session.scripts = { key, statics, context: await esbuild.context(buildOptions(entries, o, () => statics.current)) }
+      } else incremental = true
+      session.scripts!.statics.current = o.statics
+      result = await session.scripts!.context.rebuild()
+    } else {
+      result = await esbuild.build(buildOptions(entries, o, () => o.statics))
+    }
   } catch (err) {
     const failure = esbuildFailure(err)
     if (failure) throw new KilnError(failure.map((m) => fromEsbuild(m, o.cwd)), (err as esbuild.BuildFailure).warnings.map((m) => fromEsbuild(m, o.cwd)))
     throw err
   }
   for (const w of result.warnings) warnings.push(fromEsbuild(w, o.cwd))
-  return collect(result, entries, o)
+  return { ...collect(result, entries, o), incremental }
+}
+
+function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => StaticLookup): esbuild.BuildOptions & { metafile: true; write: false } {
+  return {
+    absWorkingDir: o.cwd,
+    entryPoints: entries.map((e) => e.abs),
+    outdir: o.outDir,
+    outbase: o.root,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    minify: o.minify,
+    sourcemap: o.sourcemap ? 'linked' : false,
+    target: o.targets.esbuild,
+    entryNames: '[dir]/[name]-[hash]',
+    chunkNames: 'chunks/[name]-[hash]',
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    plugins: [kilnPlugin(o, statics)],
+  }
 }
 
 /** Turns esbuild's metafile into manifest entries: each entry's static closure, lazy chunks and CSS. */
@@ -103,14 +121,14 @@ function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, 
   return { entries: compiled, files, inputs }
 }
 
-function kilnPlugin(o: ScriptOptions): esbuild.Plugin {
+function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup): esbuild.Plugin {
   const url = (file: string) => o.publicPath + encodePath(file)
   return {
     name: 'kiln',
     setup(build) {
       // `import logo from './logo.svg'` → the fingerprinted URL under the public path.
       build.onLoad({ filter: STATIC_IMPORT }, async (args) => {
-        const asset = await o.statics.lookup(args.path)
+        const asset = await statics().lookup(args.path)
         if (!asset) return undefined
         return { contents: `export default ${JSON.stringify(url(asset.file))}`, loader: 'js' }
       })
@@ -120,7 +138,7 @@ function kilnPlugin(o: ScriptOptions): esbuild.Plugin {
         const ref = localReference(args.path)
         if (!ref) return { path: args.path, external: true }
         const abs = path.resolve(args.resolveDir, ref.pathname)
-        const asset = await o.statics.lookup(abs)
+        const asset = await statics().lookup(abs)
         if (!asset) return undefined
         return { path: url(asset.file) + ref.suffix, external: true }
       })
