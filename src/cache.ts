@@ -65,10 +65,6 @@ export class BuildCache {
     return new BuildCache(dir, dir ? readState(path.join(dir, STATE), identity) : null, identity, verify)
   }
 
-  static disabled(): BuildCache {
-    return new BuildCache(null, null, '', false)
-  }
-
   /** A static file's fingerprint when its path, size, mtime and inode are unchanged (never with --verify-cache). */
   staticFingerprint(key: StatKey, compress: string): CachedStatic | null {
     if (this.verify) return null

@@ -130,7 +130,7 @@ function end(res: ServerResponse, status: number, headers: Record<string, string
 }
 
 /** The best acceptable precompressed variant by q-value (br wins ties), or undefined for identity. */
-export function negotiate(header: string, route: Route): 'br' | 'gzip' | undefined {
+function negotiate(header: string, route: Route): 'br' | 'gzip' | undefined {
   if (!route.br && !route.gzip) return undefined
   const q = new Map<string, number>()
   for (const part of header.slice(0, 1024).split(',')) {
