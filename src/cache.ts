@@ -9,6 +9,7 @@ import type { Fingerprint, Variant } from './workers/asset-jobs.js'
 import type { CompiledEntry } from './compilers/types.js'
 import type { Message } from './diagnostics.js'
 import { tempPath } from './temp.js'
+import { integrity } from './fingerprint.js'
 
 const STATE = 'state-v1.json'
 
@@ -115,7 +116,7 @@ export class BuildCache {
     if (!this.dir) return null
     try {
       const bytes = fs.readFileSync(path.join(this.dir, 'outputs', f.file))
-      return `sha384-${crypto.createHash('sha384').update(bytes).digest('base64')}` === f.integrity ? bytes : null
+      return integrity(bytes) === f.integrity ? bytes : null
     } catch {
       return null
     }

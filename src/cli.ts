@@ -138,12 +138,17 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
     await parser.parseAsync()
   } catch (err) {
     if (err instanceof KilnError) {
-      io.err.write(`${err.errors.map((e) => `error: ${e.text}${e.notes.map((n) => `\n  hint: ${n.text}`).join('')}`).join('\n')}\n`)
+      printErrors(err, io)
       return err.exitCode
     }
     throw err
   }
   return code
+}
+
+/** Errors outside a build (usage, other commands): `error: …` with its hints. */
+function printErrors(err: KilnError, io: Streams) {
+  io.err.write(`${err.errors.map((e) => `error: ${e.text}${e.notes.map((n) => `\n  hint: ${n.text}`).join('')}`).join('\n')}\n`)
 }
 
 type Report = { json: unknown; text: string; ok: boolean }
@@ -157,7 +162,7 @@ async function runCommand(a: Record<string, unknown>, io: Streams, fn: (o: Build
   } catch (err) {
     if (!(err instanceof KilnError)) throw err
     if (a.json) io.out.write(`${JSON.stringify({ ok: false, errors: err.errors })}\n`)
-    else io.err.write(`${err.errors.map((e) => `error: ${e.text}${e.notes.map((n) => `\n  hint: ${n.text}`).join('')}`).join('\n')}\n`)
+    else printErrors(err, io)
     return err.exitCode
   }
 }

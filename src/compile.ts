@@ -5,7 +5,6 @@
 // recompiles the scripts only, editing a partial only the stylesheets that import it.
 import fs from 'node:fs'
 import path from 'node:path'
-import crypto from 'node:crypto'
 import { KilnError, type Message } from './diagnostics.js'
 import type { CompiledEntry, CompileResult } from './compilers/types.js'
 import { keyOf, type BuildCache, type CompiledFile, type CompileRecord } from './cache.js'
@@ -14,6 +13,7 @@ import type { SourceFile, Sources } from './discover.js'
 import type { StaticLookup, Statics } from './statics.js'
 import { resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
 import { VERSION } from './version.js'
+import { integrity } from './fingerprint.js'
 import type { BuildSession } from './session.js'
 
 /** A compiled file: bytes when this build has them (compiled now, or missing from the artifact directory). */
@@ -99,7 +99,7 @@ async function runUnit(unit: Unit, key: string, config: ResolvedConfig, targets:
   const referenced = new Set<string>()
   try {
     const result = await unit.compile(targets, statics.tracking(referenced), mine)
-    const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: sri(f.bytes) }))
+    const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: integrity(f.bytes) }))
     const inputs = new Set([...result.inputs, ...referenced, ...projectFiles(config)])
     const record: CompileRecord = {
       key,
@@ -157,8 +157,4 @@ function projectFiles(config: ResolvedConfig): string[] {
 
 function inPlace(outDir: string, f: CompiledFile): boolean {
   return fs.statSync(path.join(outDir, f.file), { throwIfNoEntry: false })?.size === f.size
-}
-
-function sri(bytes: Buffer): string {
-  return `sha384-${crypto.createHash('sha384').update(bytes).digest('base64')}`
 }

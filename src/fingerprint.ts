@@ -2,6 +2,7 @@
 // alphabet and length esbuild uses for its [hash], so every file Kiln writes parses alike.
 import crypto from 'node:crypto'
 import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 export const HASH_LENGTH = 8
@@ -36,7 +37,28 @@ function base32(bytes: Buffer): string {
 
 /** Subresource Integrity value of the given bytes. */
 export function integrity(bytes: Buffer | string): string {
-  return `sha384-${crypto.createHash('sha384').update(bytes).digest('base64')}`
+  return integrityOfDigest(crypto.createHash('sha384').update(bytes).digest())
+}
+
+/** The SRI value for a SHA-384 digest computed elsewhere (e.g. while streaming). */
+export function integrityOfDigest(sha384: Buffer): string {
+  return `sha384-${sha384.toString('base64')}`
+}
+
+/**
+ * Digest and byte count of what flows out of a stream pipeline (a file, or a file through a
+ * decompressor), without holding it in memory.
+ */
+export async function hashStream(algorithm: string, ...streams: NodeJS.ReadableStream[]): Promise<{ digest: Buffer; size: number }> {
+  const hash = crypto.createHash(algorithm)
+  let size = 0
+  await pipeline(...(streams as [NodeJS.ReadableStream]), async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) {
+      hash.update(chunk)
+      size += chunk.length
+    }
+  })
+  return { digest: hash.digest(), size }
 }
 
 /** `images/logo.png` + hash → `images/logo-HASH.png` (only the last extension follows the hash). */

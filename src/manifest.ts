@@ -42,9 +42,9 @@ export interface Manifest {
   files: Record<string, FileRecord>
 }
 
-export function createManifest(publicPath: string, compiled: CompiledEntry[], outputs: FileInfo[], statics: StaticAsset[], variants: Map<string, Variant[]>): Manifest {
+export function createManifest(publicPath: string, compiled: CompiledEntry[], outputs: FileInfo[], statics: StaticAsset[], outputVariants: Map<string, Variant[]>): Manifest {
   const files: Record<string, FileRecord> = {}
-  for (const s of statics) variants.set(s.file, s.variants)
+  const variants = new Map([...outputVariants, ...statics.map((s) => [s.file, s.variants] as const)])
   for (const f of [...outputs, ...statics]) files[f.file] = { integrity: f.integrity, size: f.size }
   for (const list of variants.values()) for (const v of list) files[v.file] = { integrity: v.integrity, size: v.size }
   const encodings = (file: string) => {

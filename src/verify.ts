@@ -1,13 +1,11 @@
 // kiln verify: the manifest parses and follows the schema (the runtime's own validator,
 // so what verify passes the runtime loads), and every file it lists is on disk with its
 // recorded size and integrity, recomputed. Meant for CI and as a guard before a release.
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
-import { Writable } from 'node:stream'
 import { resolveConfig, type BuildOptions } from './config.js'
 import { displayPath } from './diagnostics.js'
+import { hashStream } from './fingerprint.js'
 import { MANIFEST_NAME } from './manifest.js'
 import { ManifestError } from './runtime/errors.js'
 import { validateManifest, type FileRecord } from './runtime/validate.js'
@@ -61,7 +59,6 @@ async function check(abs: string, rec: FileRecord): Promise<string | null> {
   if (!stat.isFile()) return 'is not a file'
   if (stat.size !== rec.size) return `is ${stat.size} bytes, the manifest says ${rec.size} (truncated or replaced)`
   const [algo] = rec.integrity.split('-') as [string]
-  const hash = crypto.createHash(algo)
-  await pipeline(fs.createReadStream(abs), new Writable({ write: (chunk, _e, done) => (hash.update(chunk), done()) }))
-  return `${algo}-${hash.digest('base64')}` === rec.integrity ? null : 'does not match its integrity (its bytes changed)'
+  const { digest } = await hashStream(algo, fs.createReadStream(abs))
+  return `${algo}-${digest.toString('base64')}` === rec.integrity ? null : 'does not match its integrity (its bytes changed)'
 }

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { Transform } from 'node:stream'
 import zlib from 'node:zlib'
-import { fingerprintName, hashOfDigest } from '../fingerprint.js'
+import { fingerprintName, hashOfDigest, hashStream, integrity, integrityOfDigest } from '../fingerprint.js'
 import { tempPath } from '../temp.js'
 
 export const STREAM_ABOVE = 4 * 1024 * 1024
@@ -109,7 +109,6 @@ function newTemp(dest: string, temps: string[]): string {
   return t
 }
 
-const sri = (digest: Buffer) => `sha384-${digest.toString('base64')}`
 const made = new Map<string, Promise<unknown>>()
 /** mkdir -p, once per directory per worker: most files share a handful of directories. */
 const mkdirOnce = (dir: string) => {
@@ -137,11 +136,11 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
       const sha384 = crypto.createHash('sha384')
       await pipeline(fs.createReadStream(job.abs), tap((c) => (sha256.update(c), sha384.update(c))), fs.createWriteStream(temp, { flags: 'wx' }))
       const digest = sha256.digest()
-      fp = { sha256: digest.toString('hex'), integrity: sri(sha384.digest()) }
+      fp = { sha256: digest.toString('hex'), integrity: integrityOfDigest(sha384.digest()) }
     } else {
       bytes = await fs.promises.readFile(job.abs)
       size = bytes.length
-      fp = { sha256: crypto.createHash('sha256').update(bytes).digest('hex'), integrity: sri(crypto.createHash('sha384').update(bytes).digest()) }
+      fp = { sha256: crypto.createHash('sha256').update(bytes).digest('hex'), integrity: integrity(bytes) }
     }
   }
   const file = fingerprintName(job.name, hashOfDigest(Buffer.from(fp.sha256, 'hex')))
@@ -199,7 +198,7 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
   if (await exists(dest)) {
     const bytes = await fs.promises.readFile(dest)
     stats.reusedVariants++
-    return { encoding, file: vfile, size: bytes.length, integrity: sri(crypto.createHash('sha384').update(bytes).digest()) }
+    return { encoding, file: vfile, size: bytes.length, integrity: integrity(bytes) }
   }
   if (cached && (await exists(`${cached}.skip`))) return null
   await mkdirOnce(path.dirname(dest))
@@ -226,7 +225,7 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
 async function writeCompressed(encoding: Encoding, bytes: Buffer, c: CompressSettings, temp: string) {
   const out = await compress(encoding, bytes, c)
   await fs.promises.writeFile(temp, out, { flag: 'wx' })
-  return { size: out.length, integrity: sri(crypto.createHash('sha384').update(out).digest()) }
+  return { size: out.length, integrity: integrity(out) }
 }
 
 /** Compresses a large file from disk to `temp` in one pass, hashing what is written. */
@@ -241,14 +240,12 @@ async function streamCompressed(encoding: Encoding, source: string, c: CompressS
     size += chunk.length
     sha384.update(chunk)
   }), fs.createWriteStream(temp, { flags: 'wx' }))
-  return { size, integrity: sri(sha384.digest()) }
+  return { size, integrity: integrityOfDigest(sha384.digest()) }
 }
 
 async function digestFile(file: string) {
-  const sha384 = crypto.createHash('sha384')
-  let size = 0
-  await pipeline(fs.createReadStream(file), tap((c) => ((size += c.length), sha384.update(c))), new Transform({ transform: (_c, _e, done) => done() }))
-  return { size, integrity: sri(sha384.digest()) }
+  const { digest, size } = await hashStream('sha384', fs.createReadStream(file))
+  return { size, integrity: integrityOfDigest(digest) }
 }
 
 function brotliParams(c: CompressSettings, size: number) {
@@ -272,9 +269,8 @@ function compress(encoding: Encoding, bytes: Buffer, c: CompressSettings): Promi
 /** True when the cached variant decompresses to exactly the content with this SHA-256. */
 async function verifiedFromCache(cached: string, encoding: Encoding, sha256: string): Promise<boolean> {
   try {
-    const hash = crypto.createHash('sha256')
-    await pipeline(fs.createReadStream(cached), encoding === 'br' ? zlib.createBrotliDecompress() : zlib.createGunzip(), tap((c) => hash.update(c)), new Transform({ transform: (_c, _e, done) => done() }))
-    return hash.digest('hex') === sha256
+    const { digest } = await hashStream('sha256', fs.createReadStream(cached), encoding === 'br' ? zlib.createBrotliDecompress() : zlib.createGunzip())
+    return digest.toString('hex') === sha256
   } catch {
     return false
   }
