@@ -1,5 +1,5 @@
-// End to end in a real browser: the example app built by Kiln, rendered with kiln/runtime
-// and served by kiln/serve on 127.0.0.1, loaded in headless Chromium (Debian's, driven by
+// End to end in a real browser: the example app built by Kiln, rendered with kiln-assets/runtime
+// and served by kiln-assets/serve on 127.0.0.1, loaded in headless Chromium (Debian's, driven by
 // playwright-core). Then again with ASSET_HOST pointing at a second server (the CDN case).
 import fs from 'node:fs'
 import http from 'node:http'

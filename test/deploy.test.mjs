@@ -13,11 +13,11 @@ import { kiln, manifestOf, project, remove, sampleApp, tree, write, REPO } from 
 const OUT = 'public/assets'
 const TPL = path.join(REPO, 'templates/init')
 
-/** A project that has kiln installed the way npm would: node_modules/kiln and .bin/kiln. */
+/** A project that has kiln installed the way npm would: node_modules/kiln-assets and .bin/kiln. */
 function appWithKiln(extra = {}) {
-  const dir = sampleApp({ 'package.json': JSON.stringify({ name: 'app', private: true, type: 'module', devDependencies: { kiln: '*' } }, null, 2), 'package-lock.json': '{}\n', ...extra })
+  const dir = sampleApp({ 'package.json': JSON.stringify({ name: 'app', private: true, type: 'module', devDependencies: { 'kiln-assets': '*' } }, null, 2), 'package-lock.json': '{}\n', ...extra })
   fs.mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true })
-  fs.symlinkSync(REPO, path.join(dir, 'node_modules/kiln'))
+  fs.symlinkSync(REPO, path.join(dir, 'node_modules/kiln-assets'))
   fs.symlinkSync(path.join(REPO, 'bin/kiln.js'), path.join(dir, 'node_modules/.bin/kiln'))
   return dir
 }
@@ -188,8 +188,8 @@ function parseDockerfile(text) {
 
 docker('should build in its build stage and run from its runtime stage with no esbuild or postcss present', async () => {
   const server = `import http from 'node:http'
-import { loadManifest } from 'kiln/runtime'
-import { serveAssets } from 'kiln/serve'
+import { loadManifest } from 'kiln-assets/runtime'
+import { serveAssets } from 'kiln-assets/serve'
 const assets = loadManifest()
 const serve = serveAssets()
 const server = http.createServer((req, res) => serve(req, res, () => res.writeHead(200, { 'content-type': 'text/html' }).end(assets.tags('app.ts'))))

@@ -15,7 +15,7 @@ async function ok(dir, args, env) {
   return r
 }
 
-/** A server process on v-whatever: loads the manifest at boot, serves with kiln/serve. */
+/** A server process on v-whatever: loads the manifest at boot, serves with kiln-assets/serve. */
 function startServer(dir) {
   const script = `
     import http from 'node:http'

@@ -1,4 +1,4 @@
-// kiln/runtime: lookups, errors and their messages, strict: false, escaping, host and
+// kiln-assets/runtime: lookups, errors and their messages, strict: false, escaping, host and
 // prefix from the environment, reload, frozen results, and no build tooling at run time.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -177,7 +177,7 @@ broken('should reject invalid JSON, an unknown version and malformed entries, ea
   try {
     const msg = (f) => errorOf(() => loadManifest(path.join(dir, f), { env: {} })).message
     assert.match(msg('bad.json'), /: is not valid JSON \(.+\)\. Run `kiln build`/)
-    assert.match(msg('v2.json'), ': has version 2, but this kiln/runtime reads version 1. Run `kiln build`')
+    assert.match(msg('v2.json'), ': has version 2, but this kiln-assets/runtime reads version 1. Run `kiln build`')
     assert.match(msg('entry.json'), ': assets["a.js"].file names a file that is not in "files". Run `kiln build`')
     assert.match(msg('escape.json'), ': files["../x.js"] is not a relative path inside the artifact directory.')
     assert.match(msg('size.json'), ': files["x.js"].size is not a byte count.')
@@ -278,8 +278,8 @@ isolation('should load no module but Node built-ins and its own files', async ()
     const seen = []
     port1.on('message', (u) => seen.push(u))
     register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] })
-    await import('kiln/runtime')
-    await import('kiln/serve')
+    await import('kiln-assets/runtime')
+    await import('kiln-assets/serve')
     await new Promise((r) => setTimeout(r, 100))
     port1.close()
     console.log(JSON.stringify(seen))`
@@ -292,8 +292,8 @@ isolation('should load no module but Node built-ins and its own files', async ()
 
 isolation('should work from CommonJS with one ManifestError class for runtime and serve', async () => {
   const r = await node(['-e', `
-    const runtime = require('kiln/runtime')
-    const { serveAssets } = require('kiln/serve')
+    const runtime = require('kiln-assets/runtime')
+    const { serveAssets } = require('kiln-assets/serve')
     try { serveAssets({ manifest: '/nonexistent/manifest.json' }) } catch (e) { console.log(e instanceof runtime.ManifestError) }
   `], REPO)
   assert.is(r.code, 0, r.err)
@@ -303,7 +303,7 @@ isolation('should work from CommonJS with one ManifestError class for runtime an
 isolation('should stay within 3 KB minified and gzipped', async () => {
   const out = await esbuild.build({ entryPoints: [path.join(REPO, 'dist/runtime/index.js')], bundle: true, minify: true, platform: 'node', format: 'esm', write: false })
   const gz = zlib.gzipSync(out.outputFiles[0].contents, { level: 9 }).length
-  assert.ok(gz <= 3072, `kiln/runtime is ${gz} bytes min+gz`)
+  assert.ok(gz <= 3072, `kiln-assets/runtime is ${gz} bytes min+gz`)
 })
 
 isolation.run()

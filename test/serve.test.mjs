@@ -1,4 +1,4 @@
-// kiln/serve over real HTTP on 127.0.0.1: headers, 304, HEAD, Range, encodings with
+// kiln-assets/serve over real HTTP on 127.0.0.1: headers, 304, HEAD, Range, encodings with
 // q-values, methods, next(), traversal attempts, and no leaked file descriptors.
 import fs from 'node:fs'
 import http from 'node:http'

@@ -1,4 +1,4 @@
-// kiln/runtime: the half of Kiln that runs in every app process. It reads one manifest,
+// kiln-assets/runtime: the half of Kiln that runs in every app process. It reads one manifest,
 // validates it and builds every URL once at load; a lookup is then a Map read. It never
 // compiles, watches sources or imports anything but Node built-ins and its own files.
 import fs from 'node:fs'

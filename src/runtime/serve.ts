@@ -1,4 +1,4 @@
-// kiln/serve: serves exactly the files a manifest lists, with immutable caching. The route
+// kiln-assets/serve: serves exactly the files a manifest lists, with immutable caching. The route
 // table is built once from `files`; nothing else on disk is reachable, so no request can
 // traverse out of the artifact directory, whatever its encoding.
 import fs from 'node:fs'

@@ -60,7 +60,7 @@ export function validateManifest(data: unknown, source: string): ValidManifest {
   }
   if (!isObject(data)) fail('is not a JSON object')
   const m = data as Record<string, unknown>
-  if (m.version !== 1) fail(`has version ${JSON.stringify(m.version) ?? 'undefined'}, but this kiln/runtime reads version 1`)
+  if (m.version !== 1) fail(`has version ${JSON.stringify(m.version) ?? 'undefined'}, but this kiln-assets/runtime reads version 1`)
   if (typeof m.publicPath !== 'string') fail('has no "publicPath" string')
   if (!isObject(m.files)) fail('has no "files" object')
   if (!isObject(m.assets)) fail('has no "assets" object')

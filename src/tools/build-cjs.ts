@@ -1,4 +1,4 @@
-// Package build step: CommonJS copies of kiln/runtime and kiln/serve beside the ESM ones
+// Package build step: CommonJS copies of kiln-assets/runtime and kiln-assets/serve beside the ESM ones
 // (dist/runtime/*.cjs and *.d.cts), for apps that still `require()`. serve.cjs requires
 // index.cjs rather than bundling its own copy, so there is one ManifestError class.
 import fs from 'node:fs'

@@ -1,10 +1,10 @@
-// The example app: renders a page with kiln/runtime's tags() and serves the artifact
-// directory with kiln/serve, on plain node:http. Run `npm run demo` first, then
+// The example app: renders a page with kiln-assets/runtime's tags() and serves the artifact
+// directory with kiln-assets/serve, on plain node:http. Run `npm run demo` first, then
 // `node templates/example/server.mjs` (PORT, ASSET_HOST and KILN_MANIFEST are honoured).
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { loadManifest } from 'kiln/runtime'
-import { serveAssets } from 'kiln/serve'
+import { loadManifest } from 'kiln-assets/runtime'
+import { serveAssets } from 'kiln-assets/serve'
 
 export function createApp({ manifest = process.env.KILN_MANIFEST || fileURLToPath(new URL('./public/assets/manifest.json', import.meta.url)), env = process.env } = {}) {
   const assets = loadManifest(manifest, { env })

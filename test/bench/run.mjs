@@ -35,7 +35,7 @@ if (only === 'all' || only === 'runtime') {
   const r = (results.runtime = await runtimeBench())
   const ms = (x) => `${x.median.toFixed(1)} ms (${x.min.toFixed(1)}–${x.max.toFixed(1)})`
   const row = (label, value, budget, ok) => say(`  ${label.padEnd(40)} ${value.padStart(24)}   budget ${budget.padEnd(10)} ${ok ? 'met' : 'MISSED'}`)
-  say('kiln/runtime')
+  say('kiln-assets/runtime')
   row(`load a 10,000-asset manifest (${(r.manifestBytes / 1e6).toFixed(1)} MB)`, ms(r.loadMs), '≤ 20 ms', r.loadMs.median <= 20)
   say(`    floor: readFileSync + JSON.parse alone ${ms(r.readParseFloorMs)}; Kiln's own work ${(r.loadMs.median - r.readParseFloorMs.median).toFixed(1)} ms`)
   say(`    at boot (fresh process, cold JIT): ${ms(r.bootLoadMs)}`)

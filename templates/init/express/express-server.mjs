@@ -1,8 +1,8 @@
-// An Express app wired to Kiln: templates read app.locals.assets, kiln/serve serves the
+// An Express app wired to Kiln: templates read app.locals.assets, kiln-assets/serve serves the
 // artifact directory with immutable caching. `node express-server.mjs` after `kiln build`.
 import express from 'express'
-import { loadManifest } from 'kiln/runtime'
-import { serveAssets } from 'kiln/serve'
+import { loadManifest } from 'kiln-assets/runtime'
+import { serveAssets } from 'kiln-assets/serve'
 
 const app = express()
 app.locals.assets = loadManifest()

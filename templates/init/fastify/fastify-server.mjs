@@ -1,8 +1,8 @@
-// A Fastify app wired to Kiln: handlers read fastify.assets, kiln/serve answers /assets/*
+// A Fastify app wired to Kiln: handlers read fastify.assets, kiln-assets/serve answers /assets/*
 // with immutable caching. `node fastify-server.mjs` after `kiln build`.
 import Fastify from 'fastify'
-import { loadManifest } from 'kiln/runtime'
-import { serveAssets } from 'kiln/serve'
+import { loadManifest } from 'kiln-assets/runtime'
+import { serveAssets } from 'kiln-assets/serve'
 
 const fastify = Fastify()
 fastify.decorate('assets', loadManifest())
