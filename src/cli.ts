@@ -117,10 +117,11 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
     .command('inspect <name>', 'Show how a logical name (or an output file) resolves', (y) => outFlags(y).positional('name', { type: 'string', describe: 'Logical name, e.g. app.ts' }), async (a) => {
       code = await runCommand(a as Record<string, unknown>, io, async (o) => report(await inspect(String(a.name), o)))
     })
-    .command('init', 'Scaffold kiln.config.mjs, package.json scripts and, on request, deploy templates', (y) => y
+    .command('init [kinds..]', 'Scaffold kiln.config.mjs, package.json scripts and, on request, deploy templates', (y) => y
+      .positional('kinds', { type: 'string', array: true, describe: `Templates: ${TEMPLATES.join(', ')}` })
       .option('template', { type: 'string', array: true, describe: `One or more of: ${TEMPLATES.join(', ')}` })
       .option('force', { type: 'boolean', describe: 'Replace files and scripts that already exist' }), (a) => {
-      const r = init({ templates: (a.template as string[] | undefined)?.flatMap((t) => t.split(',')), force: a.force as boolean })
+      const r = init({ templates: [...((a.kinds as string[] | undefined) ?? []), ...((a.template as string[] | undefined) ?? [])].flatMap((t) => t.split(',')), force: a.force as boolean })
       io.out.write([...r.wrote.map((f) => `wrote   ${f}`), ...r.skipped.map((f) => `skipped ${f}`)].join('\n') + '\n')
     })
     .demandCommand(1, 'Name a command: kiln build, watch, clean, verify, inspect or init')
