@@ -1,35 +1,82 @@
 // Resolves the options of one run: API/flags > environment > config file > defaults.
+import fs from 'node:fs'
 import path from 'node:path'
-import { findConfig, loadConfig } from './config-file.js'
+import { findConfig, loadConfig, type ConfigEnv } from './config-file.js'
+import { usageError } from './diagnostics.js'
+import { findProjectRoot, type ProjectRoot } from './project-root.js'
 import type { BuildSession } from './session.js'
 import { configFromEnv, mergeOptions, validateConfig, type KilnConfig, type ResolvedOptions } from './options.js'
 
 export interface BuildOptions extends KilnConfig {
-  /** Working directory; paths in options are relative to it. Default process.cwd(). */
+  /**
+   * Project directory; relative paths in options, the environment and the config file are
+   * relative to it. Used as given. Default: the nearest directory at or above process.cwd()
+   * with a kiln.config.* or package.json, else process.cwd().
+   */
   cwd?: string
-  /** Config file path, or false to read none. Default: kiln.config.{mjs,js,json} in cwd when present. */
+  /** Config file path, or false to read none. Default: kiln.config.{ts,mts,mjs,js,cjs,cts,json} in the project directory. */
   config?: string | false
   /** Environment to read KILN_* from. Default process.env. */
   env?: NodeJS.ProcessEnv
   /** Long-running callers (kiln watch) keep esbuild's incremental context here between builds. */
   session?: BuildSession
+  /** Passed to a config that exports a function. Default 'watch' with a session, else 'build'. */
+  command?: ConfigEnv['command']
 }
 
 export interface ResolvedConfig extends ResolvedOptions {
+  /** The project root (same as projectRoot); every relative path resolves against it. */
   cwd: string
+  projectRoot: string
+  /** How projectRoot was found, for --verbose: "package.json found above /app/assets/lib", … */
+  rootReason: string
   rootDir: string
   outDir: string
   configFile: string | null
 }
 
 export async function resolveConfig(options: BuildOptions = {}): Promise<ResolvedConfig> {
-  const { cwd: cwdOpt, config, env, session: _session, ...overrides } = options
-  const cwd = path.resolve(cwdOpt ?? process.cwd())
+  const { cwd: cwdOpt, config, env, session, command: commandOpt, ...overrides } = options
+  const project: ProjectRoot = cwdOpt === undefined ? findProjectRoot(workingDirectory()) : { dir: path.resolve(cwdOpt), reason: 'the cwd option' }
+  const cwd = project.dir
   validateConfig(overrides, 'build options')
   const environment = env ?? process.env
+  const command = commandOpt ?? (session ? 'watch' : 'build')
   const configFile = config === false ? null : findConfig(cwd, config ?? (environment.KILN_CONFIG || undefined))
-  const fromFile = configFile ? await loadConfig(configFile, cwd) : {}
+  const fromFile = configFile ? await loadConfig(configFile, cwd, { command, mode: command === 'watch' ? 'development' : 'production' }) : {}
   const merged = mergeOptions(overrides, configFromEnv(environment), fromFile)
   const publicPath = merged.publicPath.endsWith('/') ? merged.publicPath : `${merged.publicPath}/`
-  return { ...merged, publicPath, cwd, rootDir: path.resolve(cwd, merged.root), outDir: path.resolve(cwd, merged.out), configFile }
+  return {
+    ...merged,
+    publicPath,
+    cacheDir: merged.cacheDir ?? defaultCacheDir(cwd),
+    cwd,
+    projectRoot: cwd,
+    rootReason: project.reason,
+    rootDir: path.resolve(cwd, merged.root),
+    outDir: path.resolve(cwd, merged.out),
+    configFile,
+  }
+}
+
+/**
+ * Beside the project's other tool caches when it has node_modules (where CI caches and
+ * `npm ci` users expect it); otherwise a dot directory, so a build never creates a
+ * node_modules directory in an app that has none.
+ */
+function defaultCacheDir(projectRoot: string): string {
+  try {
+    if (fs.statSync(path.join(projectRoot, 'node_modules')).isDirectory()) return 'node_modules/.cache/kiln'
+  } catch {
+    // No node_modules (or not readable): the dot directory.
+  }
+  return '.kiln-cache'
+}
+
+function workingDirectory(): string {
+  try {
+    return process.cwd()
+  } catch {
+    throw usageError('The working directory no longer exists', 'cd into the project again and rerun kiln')
+  }
 }

@@ -26,16 +26,21 @@ export interface KilnConfig {
   gzipLevel?: number
   /** Also precompress source maps. Default false. */
   compressSourceMaps?: boolean
-  /** Persistent build cache (keep it between CI runs). Default node_modules/.cache/kiln. */
+  /** Persistent build cache (keep it between CI runs). Default node_modules/.cache/kiln when the project has a node_modules directory, else .kiln-cache. */
   cacheDir?: string
   /** Re-hash every static file even when the cache says it is unchanged, and report mismatches. */
   verifyCache?: boolean
+  /** Hash every file of the artifact directory the build lists, and rewrite any whose bytes are wrong. */
+  verify?: boolean
 }
 
 export type Encoding = 'br' | 'gzip'
 export const ENCODINGS: readonly Encoding[] = ['br', 'gzip']
 
 export type ResolvedOptions = Required<Omit<KilnConfig, 'entries'>> & { entries: string[] | null }
+
+/** Before the project-dependent defaults are filled in (config.ts): cacheDir is null when nothing set it. */
+export type MergedOptions = Omit<ResolvedOptions, 'cacheDir'> & { cacheDir: string | null }
 
 type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'encodings'
 
@@ -61,8 +66,10 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   brotliQuality: { kind: 'number', env: 'KILN_BROTLI_QUALITY', default: 11, describe: 'Brotli quality (0-11)', max: 11 },
   gzipLevel: { kind: 'number', env: 'KILN_GZIP_LEVEL', default: 9, describe: 'Gzip level (1-9)', min: 1, max: 9 },
   compressSourceMaps: { kind: 'boolean', env: 'KILN_COMPRESS_SOURCE_MAPS', default: false, describe: 'Precompress source maps too' },
-  cacheDir: { kind: 'string', env: 'KILN_CACHE_DIR', default: 'node_modules/.cache/kiln', describe: 'Persistent build cache directory' },
+  // null: the default depends on the project (config.ts), so a build never creates a node_modules the app does not have.
+  cacheDir: { kind: 'string', env: 'KILN_CACHE_DIR', default: null, describe: 'Persistent build cache directory' },
   verifyCache: { kind: 'boolean', env: 'KILN_VERIFY_CACHE', default: false, describe: 'Re-hash every static file and report cache mismatches' },
+  verify: { kind: 'boolean', env: 'KILN_VERIFY', default: false, describe: 'Hash every output file and rewrite any whose bytes are wrong' },
 }
 
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof KilnConfig)[]
@@ -149,11 +156,11 @@ function parseEnv(spec: OptionSpec, raw: string): unknown {
 }
 
 /** Highest precedence first: flags/API overrides, environment, config file, defaults. */
-export function mergeOptions(...layers: KilnConfig[]): ResolvedOptions {
+export function mergeOptions(...layers: KilnConfig[]): MergedOptions {
   const merged: Record<string, unknown> = {}
   for (const name of OPTION_NAMES) {
     const layer = layers.find((l) => l[name] !== undefined)
     merged[name] = layer ? layer[name] : OPTIONS[name].default
   }
-  return merged as ResolvedOptions
+  return merged as MergedOptions
 }

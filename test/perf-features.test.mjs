@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert'
 import { kiln, manifestOf, project, remove, sampleApp, sri, tree, write } from './helpers.mjs'
 
 const OUT = 'public/assets'
-const CACHE = 'node_modules/.cache/kiln'
+// These apps have no node_modules, so the default cache is .kiln-cache (config.ts).
+const CACHE = '.kiln-cache'
 
 async function buildJson(dir, args = [], env = {}) {
   const r = await kiln(['build', '--json', ...args], { cwd: dir, env })
