@@ -1,14 +1,51 @@
-// esbuild's messages already have Kiln's shape; only paths need to become display paths.
+// esbuild's messages already have Kiln's shape; paths become display paths, and an
+// import esbuild "Could not resolve" gets a hint: the nearest existing file for a relative
+// path, or the install command for a package that is not installed.
+import fs from 'node:fs'
+import { builtinModules } from 'node:module'
+import path from 'node:path'
 import type * as esbuild from 'esbuild'
-import { displayPath, type Location, type Message } from '../diagnostics.js'
+import { displayPath, type Location, type Message, type Note } from '../diagnostics.js'
+import { packageInstalled, packageName, suggestPath } from '../suggest.js'
 
 function location(loc: esbuild.Location | null, cwd: string): Location | null {
   if (!loc) return null
   return { file: displayPath(loc.file, cwd), line: loc.line, column: loc.column, lineText: loc.lineText, suggestion: loc.suggestion || undefined }
 }
 
-export function fromEsbuild(m: esbuild.Message, cwd: string): Message {
-  return { text: m.text, location: location(m.location, cwd), notes: m.notes.map((n) => ({ text: n.text, location: location(n.location, cwd) })) }
+/** `root`: the source root, where a file with the right name may be found when the path is wrong. */
+export function fromEsbuild(m: esbuild.Message, cwd: string, root?: string): Message {
+  const notes: Note[] = m.notes.map((n) => ({ text: n.text, location: location(n.location, cwd) }))
+  return { text: m.text, location: location(m.location, cwd), notes: unresolvedHints(m, cwd, root) ?? notes }
+}
+
+const UNRESOLVED = /^Could not resolve "(.+)"$/
+const STYLE = /\.css$/i
+const LOCAL_EXTS = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts', '.css', '.json']
+
+/**
+ * Notes for "Could not resolve": esbuild's own ("You can mark the path as external …")
+ * names an option Kiln does not have, so it is replaced. Null for any other message.
+ */
+function unresolvedHints(m: esbuild.Message, cwd: string, root?: string): Note[] | null {
+  const spec = UNRESOLVED.exec(m.text)?.[1]
+  if (!spec || !m.location?.file || m.location.namespace && m.location.namespace !== 'file') return null
+  const importer = path.resolve(cwd, m.location.file)
+  const dir = path.dirname(importer)
+  const others = m.notes.filter((n) => !/as external to exclude it from the bundle/.test(n.text)).map((n) => ({ text: n.text, location: location(n.location, cwd) }))
+  if (spec.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(spec)) return others
+  // In a stylesheet every url() and @import is relative, with or without "./".
+  const style = STYLE.test(importer)
+  if (style || spec === '.' || spec === '..' || spec.startsWith('./') || spec.startsWith('../')) {
+    const clean = spec.replace(/[?#].*$/, '')
+    const near = suggestPath(clean, dir, style && !/@import/i.test(m.location.lineText) ? 'file' : 'module', root)
+    return near ? [{ text: `did you mean "${near}"?` }, ...others] : others
+  }
+  const name = packageName(spec)
+  if (builtinModules.includes(name) || packageInstalled(name, dir)) return others
+  // A bare name that is a file beside the importer is not a missing package (esbuild says to write "./").
+  if (LOCAL_EXTS.some((ext) => fs.existsSync(path.join(dir, spec + ext)))) return others
+  return [{ text: `is "${name}" installed? (npm install ${name})` }, ...others]
 }
 
 /** The messages of an esbuild failure, or null when `err` is something else. */

@@ -53,10 +53,10 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
     }
   } catch (err) {
     const failure = esbuildFailure(err)
-    if (failure) throw new KilnError(failure.map((m) => fromEsbuild(m, o.cwd)), (err as esbuild.BuildFailure).warnings.map((m) => fromEsbuild(m, o.cwd)))
+    if (failure) throw new KilnError(failure.map((m) => fromEsbuild(m, o.cwd, o.root)), (err as esbuild.BuildFailure).warnings.map((m) => fromEsbuild(m, o.cwd, o.root)))
     throw err
   }
-  for (const w of result.warnings) warnings.push(fromEsbuild(w, o.cwd))
+  for (const w of result.warnings) warnings.push(fromEsbuild(w, o.cwd, o.root))
   return { ...collect(result, entries, o), incremental }
 }
 

@@ -7,7 +7,7 @@ import postcss, { type AtRule, type ChildNode, type Root } from 'postcss'
 import valueParser from 'postcss-value-parser'
 import { buildError, displayPath, type Location } from '../diagnostics.js'
 import { parseStylesheet } from './parse.js'
-import { localReference, packageStyle, resolveReference } from './references.js'
+import { didYouMean, localReference, packageStyle, resolveReference } from './references.js'
 
 export interface ImportContext {
   cwd: string
@@ -93,8 +93,12 @@ function resolveImport(pathname: string, from: string, node: AtRule, ctx: Import
       }
     }
   }
-  throw buildError(`Cannot find "${pathname}" imported by @import`, where(node, ctx),
-    `looked relative to ${displayPath(path.dirname(from), ctx.cwd) || '.'}${pathname.startsWith('.') ? '' : ' and in node_modules'}`)
+  const looked = `looked relative to ${displayPath(path.dirname(from), ctx.cwd) || '.'}${pathname.startsWith('.') ? '' : ' and in node_modules'}`
+  const err = buildError(`Cannot find "${pathname}" imported by @import`, where(node, ctx), looked)
+  // `.css` may be left out of an @import, so the name is compared with and without it.
+  const hint = didYouMean(pathname, from, ctx.root, ctx.publicPath, 'module')
+  if (hint) err.errors[0]!.notes.unshift({ text: hint })
+  throw err
 }
 
 function wrap(nodes: ChildNode[], rule: ImportRule, at: AtRule): ChildNode[] {

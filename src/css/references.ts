@@ -2,6 +2,7 @@
 // it names once resolved against the stylesheet that contains it.
 import fs from 'node:fs'
 import path from 'node:path'
+import { suggestPath, type SuggestMode } from '../suggest.js'
 
 export interface Reference {
   /** The path part, percent-decoded. */
@@ -47,6 +48,23 @@ export function resolveReference(ref: Reference, from: string, root: string, pub
     }
   }
   return candidates
+}
+
+/**
+ * A hint for a reference that resolved to nothing: the nearest existing file, written the
+ * way the reference was (`/assets/…` keeps its prefix), as `did you mean "…"?`.
+ */
+export function didYouMean(pathname: string, from: string, root: string, publicPath: string, mode: SuggestMode): string | undefined {
+  let prefix = ''
+  let rest = pathname
+  let base = path.dirname(from)
+  if (pathname.startsWith('/')) {
+    prefix = publicPath !== '/' && pathname.startsWith(publicPath) ? publicPath : '/'
+    rest = pathname.slice(prefix.length)
+    base = root
+  }
+  const near = suggestPath(rest, base, mode, root)
+  return near === null ? undefined : `did you mean "${prefix}${near}"?`
 }
 
 /** For a package directory, its package.json `style` (or `main` when it is CSS) file. */

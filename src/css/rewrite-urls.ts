@@ -8,7 +8,7 @@ import type { Declaration, Root } from 'postcss'
 import valueParser, { type Node as ValueNode } from 'postcss-value-parser'
 import { displayPath, message, type Location, type Message } from '../diagnostics.js'
 import type { StaticLookup } from '../statics.js'
-import { localReference, resolveReference } from './references.js'
+import { didYouMean, localReference, resolveReference } from './references.js'
 import { encodePath } from '../runtime/url-path.js'
 
 export interface UrlContext {
@@ -71,6 +71,9 @@ async function rewrite(url: string, decl: Declaration, ctx: UrlContext): Promise
   if (!asset) {
     const m = message(`url(${url}) does not resolve to a file; left as written`, locationOf(decl, url, ctx),
       `no file at ${displayPath(abs, ctx.cwd)}${ctx.strict ? '' : ' (--strict makes this an error)'}`)
+    const hint = didYouMean(ref.pathname, from, ctx.root, ctx.publicPath, 'file')
+    // The likely fix first, then where Kiln looked.
+    if (hint) m.notes.unshift({ text: hint })
     ;(ctx.strict ? ctx.errors : ctx.warnings).push(m)
     return null
   }
