@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { usageError } from './diagnostics.js'
+import { buildError, usageError } from './diagnostics.js'
 import { closest } from './runtime/closest.js'
 import { filesUnder } from './walk.js'
 
@@ -58,16 +58,19 @@ export function init(options: InitOptions = {}): InitResult {
   if (servers.length > 1) throw usageError(`Choose one server template, not ${servers.join(' and ')}`, `each writes ${SERVER_FILE}`)
   const server = servers[0]
 
+  // Read first: a package.json init cannot parse stops it before it writes anything.
+  const pkg = readPackageJson(cwd)
   const result: InitResult = { wrote: [], skipped: [], next: [] }
-  copyTree(path.join(TEMPLATES_DIR, 'base'), cwd, force, result)
+  const config = fs.readdirSync(cwd).find((f) => /^kiln\.config\.\w+$/.test(f) && f !== 'kiln.config.mjs')
+  if (config && !force) result.skipped.push(`kiln.config.mjs (${config} is the config here)`)
+  else copyTree(path.join(TEMPLATES_DIR, 'base'), cwd, force, result)
   addStarters(cwd, force, result)
   // The server first: the Dockerfile's CMD names the server file that is there once it is written.
   for (const name of [...(server ? [server] : []), ...chosen.filter((t) => t !== server)]) {
     copyTree(path.join(TEMPLATES_DIR, name), cwd, force, result, name === 'dockerfile' ? dockerfileFor(cwd) : undefined)
   }
   addGitignore(cwd, result)
-  const pkg = updatePackageJson(cwd, server, force, result)
-  result.next = nextCommands(cwd, pkg)
+  result.next = nextCommands(cwd, updatePackageJson(cwd, pkg, server, force, result))
   return result
 }
 
@@ -106,7 +109,7 @@ function addStarters(cwd: string, force: boolean, result: InitResult) {
 
 /** The Dockerfile runs the server file there is: the one init writes, else the `start` script's `node FILE`, else server.mjs. */
 function dockerfileFor(cwd: string): Render {
-  const start = readPackageJson(cwd)?.scripts?.start
+  const start = readPackageJson(cwd)?.pkg.scripts?.start
   const file = fs.existsSync(path.join(cwd, SERVER_FILE)) ? SERVER_FILE : /^node\s+([^\s;&|]+)$/.exec(start ?? '')?.[1] ?? SERVER_FILE
   return (rel, text) => {
     if (rel !== 'Dockerfile') return { text }
@@ -133,9 +136,19 @@ function addGitignore(cwd: string, result: InitResult) {
   result.wrote.push(`.gitignore: ${missing.join(', ')}`)
 }
 
-function readPackageJson(cwd: string): PackageJson | null {
+/** package.json as parsed and as text (for its indentation), or null when there is none. */
+function readPackageJson(cwd: string): { pkg: PackageJson; text: string } | null {
   const file = path.join(cwd, 'package.json')
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as PackageJson) : null
+  if (!fs.existsSync(file)) return null
+  const text = fs.readFileSync(file, 'utf8')
+  let pkg: unknown
+  try {
+    pkg = JSON.parse(text)
+  } catch (err) {
+    throw buildError(`Cannot read package.json: ${(err as Error).message}`, null, 'fix it (or remove it to have kiln init write one), then run kiln init again')
+  }
+  if (!pkg || typeof pkg !== 'object' || Array.isArray(pkg)) throw buildError('Cannot read package.json: it is not a JSON object')
+  return { pkg: pkg as PackageJson, text }
 }
 
 /** Package name from the directory name, as npm accepts it. */
@@ -148,11 +161,11 @@ function packageName(cwd: string): string {
  * `kiln build` unless the project already builds something else: then Kiln's script is
  * `build:assets` and `heroku-postbuild` runs both (Heroku runs `heroku-postbuild` instead of `build`).
  */
-function updatePackageJson(cwd: string, server: string | undefined, force: boolean, result: InitResult): PackageJson {
+function updatePackageJson(cwd: string, read: { pkg: PackageJson; text: string } | null, server: string | undefined, force: boolean, result: InitResult): PackageJson {
   const file = path.join(cwd, 'package.json')
-  const existed = fs.existsSync(file)
-  const text = existed ? fs.readFileSync(file, 'utf8') : ''
-  const pkg: PackageJson = existed ? (JSON.parse(text) as PackageJson) : { name: packageName(cwd), private: true, type: 'module' }
+  const existed = read !== null
+  const text = read?.text ?? ''
+  const pkg: PackageJson = read?.pkg ?? { name: packageName(cwd), private: true, type: 'module' }
   const changes: string[] = []
   pkg.scripts ??= {}
   const scripts = pkg.scripts

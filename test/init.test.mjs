@@ -206,6 +206,22 @@ existing('should name the server the project starts in the Dockerfile it writes,
   }
 })
 
+existing('should stop before writing anything when package.json is not JSON, and keep a config of another name', async () => {
+  const dir = project({ 'package.json': '{"name": ' }, 'kiln-init-broken-')
+  try {
+    const r = await kiln(['init', 'node'], { cwd: dir })
+    assert.is(r.code, 1)
+    assert.match(r.stderr, 'Cannot read package.json')
+    assert.equal(fs.readdirSync(dir), ['package.json'])
+    write(dir, { 'package.json': '{"name": "x"}', 'kiln.config.ts': 'export default {}\n' })
+    const ok = await kiln(['init'], { cwd: dir })
+    assert.match(ok.stdout, 'skipped kiln.config.mjs (kiln.config.ts is the config here)')
+    assert.not.ok(fs.existsSync(path.join(dir, 'kiln.config.mjs')))
+  } finally {
+    remove(dir)
+  }
+})
+
 existing.run()
 
 const servers = suite('server templates, installed as a user would')
@@ -260,14 +276,17 @@ function parseDockerfile(text) {
 }
 
 /**
- * Runs one stage in a fresh dir standing for /app: COPY from the context (minus .dockerignore)
- * or from an earlier stage (each source must exist), RUN as a shell script (cache mounts
+ * Runs one stage in a dir standing for /app: COPY from the context (minus .dockerignore) or
+ * from an earlier stage (each source must exist), RUN as a shell script (cache mounts
  * dropped), ENV kept for what follows. Records { dir, env, cmd } as built[stage.name].
+ * `inPlace` runs it in the context itself: its COPY sources are checked, not copied, and
+ * `npm ci` is left out (the context was just installed from this lockfile; the runtime
+ * stage's own `npm ci` proves the lockfile installs), which saves an install per kind.
  */
-function runStage(stage, context, built) {
-  const dir = project({}, `kiln-stage-${stage.name}-`)
+function runStage(stage, context, built, { inPlace = false } = {}) {
+  const dir = inPlace ? context : project({}, `kiln-stage-${stage.name}-`)
   // Registered before any step runs, so the caller removes it even when a step fails.
-  built[stage.name] = { dir, env: {} }
+  built[stage.name] = { dir, env: {}, temp: !inPlace }
   const ignore = fs.readFileSync(path.join(context, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)
   const ignored = (rel) => ignore.some((i) => rel === i || rel.startsWith(`${i}/`))
   const env = built[stage.name].env
@@ -281,10 +300,12 @@ function runStage(stage, context, built) {
         const base = from ? built[from].dir : context
         const rel = src.replace(/^\/app\//, '')
         assert.ok(fs.existsSync(path.join(base, rel)), `COPY ${from ? `--from=${from} ` : ''}${src}: no such file`)
+        if (inPlace) continue
         if (src === '.') fs.cpSync(context, dest, { recursive: true, filter: (p) => !ignored(path.relative(context, p).split(path.sep).join('/')) })
         else fs.cpSync(path.join(base, rel), parts.length > 1 || dest.endsWith(path.sep) ? path.join(dest, path.basename(rel)) : dest, { recursive: true })
       }
     } else if (op === 'RUN') {
+      if (inPlace && /^npm ci\b/.test(args)) continue
       const script = args.replace(/--mount=\S+\s*/g, '').replace(/\/app\//g, `${dir}/`)
       const r = sh(script, { cwd: dir, env })
       assert.is(r.code, 0, `RUN ${args}: ${r.out}`)
@@ -304,7 +325,7 @@ for (const kind of SERVERS) {
     const built = {}
     let child
     try {
-      for (const stage of stages) runStage(stage, app, built)
+      for (const stage of stages) runStage(stage, app, built, { inPlace: stage.name === 'build' })
       const runtime = built.runtime
       assert.ok(fs.existsSync(path.join(built.build.dir, 'public/assets/manifest.json')), 'the build stage built')
       const resolves = (name) => sh(`node -e 'require.resolve(${JSON.stringify(name)})'`, { cwd: runtime.dir }).code === 0
@@ -319,7 +340,7 @@ for (const kind of SERVERS) {
       await checkPage(`http://${OTHER_LOOPBACK}:${port}`, app)
     } finally {
       await stop(child)
-      for (const { dir } of Object.values(built)) remove(dir)
+      for (const { dir, temp } of Object.values(built)) if (temp) remove(dir)
     }
   })
 }
