@@ -62,7 +62,8 @@ export function init(options: InitOptions = {}): InitResult {
   const pkg = readPackageJson(cwd)
   const result: InitResult = { wrote: [], skipped: [], next: [] }
   const config = fs.readdirSync(cwd).find((f) => /^kiln\.config\.\w+$/.test(f) && f !== 'kiln.config.mjs')
-  if (config && !force) result.skipped.push(`kiln.config.mjs (${config} is the config here)`)
+  // Not even with --force: a second config would be ambiguous, not a replacement.
+  if (config) result.skipped.push(`kiln.config.mjs (${config} is the config here)`)
   else copyTree(path.join(TEMPLATES_DIR, 'base'), cwd, force, result)
   addStarters(cwd, force, result)
   // The server first: the Dockerfile's CMD names the server file that is there once it is written.
