@@ -2,6 +2,7 @@
 // rolling deploy with kiln clean, clean racing builds, verify's findings, watch, inspect.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -237,6 +238,46 @@ watching('should rebuild on changes, keep the last good manifest on errors, reco
 })
 
 watching.run()
+
+const following = suite('kiln watch with a server that follows the manifest')
+
+following('should serve the new CSS URL after an edit, and still the old one', async () => {
+  const dir = sampleApp()
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/kiln.js'), 'watch'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  const server = http.createServer()
+  try {
+    await untilOutput(child, /Built 3 entries/)
+    const { loadManifest } = await import('../dist/runtime/index.js')
+    const { serveAssets } = await import('../dist/runtime/serve.js')
+    const assets = loadManifest(path.join(dir, OUT, 'manifest.json'), { reload: true, env: {} })
+    const serve = serveAssets({ assets, env: {} })
+    server.on('request', (req, res) => serve(req, res))
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    const get = (url) => fetch(`http://127.0.0.1:${server.address().port}${url}`).then(async (r) => ({ status: r.status, body: await r.text() }))
+    const before = assets.url('site.css')
+    assert.is((await get(before)).status, 200)
+    write(dir, { 'assets/site.css': '@import "./partials/base.css";\n.logo { color: rebeccapurple }\n' })
+    await untilOutput(child, /Built 3 entries/)
+    // The runtime checks the manifest's mtime at most once a second; poll until it has.
+    let after = before
+    for (let i = 0; i < 40 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      after = assets.url('site.css')
+    }
+    assert.is.not(after, before, 'the runtime picked up the rebuild')
+    const fresh = await get(after)
+    assert.is(fresh.status, 200, 'the new CSS URL is served as soon as lookups return it')
+    assert.match(fresh.body, /rebeccapurple|#639/)
+    assert.is((await get(before)).status, 200, 'a page rendered before the rebuild still gets its CSS')
+  } finally {
+    server.closeAllConnections()
+    await new Promise((r) => server.close(r))
+    child.kill('SIGKILL')
+    remove(dir)
+  }
+})
+
+following.run()
 
 const incremental = suite('kiln watch, programmatically')
 

@@ -63,6 +63,21 @@ interface Table {
   /** tags() without options, rendered on first use per name. */
   defaultTags: Map<string, string>
   publicPath: string
+  /** The validated manifest the table was built from: kiln-assets/serve routes from the same one. */
+  manifest: ValidManifest
+}
+
+/** Each Assets' way to its current table, for kiln-assets/serve (not part of the public API). */
+const tables = new WeakMap<Assets<unknown>, () => Table>()
+
+/**
+ * The manifest an Assets holds right now (after any reload). Serving reads it through here, so
+ * lookups and serving follow one manifest and a reload swaps both at once.
+ */
+export function currentManifest(assets: Assets<unknown>): ValidManifest {
+  const current = tables.get(assets)
+  if (!current) throw new TypeError('expected the object returned by loadManifest() or fromManifest()')
+  return current().manifest
 }
 
 const NONE: readonly AssetRef[] = Object.freeze([])
@@ -163,7 +178,7 @@ function buildTable(m: ValidManifest, o: RuntimeOptions): Table {
     }))
   }
   let names: readonly string[] | undefined
-  return { entries, names: () => (names ??= Object.freeze([...entries.keys()].sort())), defaultTags: new Map(), publicPath: prefix }
+  return { entries, names: () => (names ??= Object.freeze([...entries.keys()].sort())), defaultTags: new Map(), publicPath: prefix, manifest: m }
 }
 
 function createAssets(current: () => Table, source: string, o: RuntimeOptions): Assets<undefined> {
@@ -192,6 +207,7 @@ function createAssets(current: () => Table, source: string, o: RuntimeOptions): 
     },
     names: () => current().names(),
   }
+  tables.set(assets, current)
   return Object.freeze(assets)
 }
 

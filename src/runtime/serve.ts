@@ -5,16 +5,25 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { defaultManifestPath, readManifest } from './index.js'
+import { currentManifest, loadManifest, type Assets } from './index.js'
+import type { ValidManifest } from './validate.js'
 import { mimeType } from './mime.js'
 
 export interface ServeOptions {
+  /**
+   * The Assets your app looks names up in (from loadManifest). Serving then follows the very
+   * manifest it holds: with `reload: true`, each new build's files are served from the moment
+   * its lookups return their URLs. Default: the manifest is read once, here.
+   */
+  assets?: Assets<unknown>
   /** Path of manifest.json. Default: `<dir>/manifest.json`, else KILN_MANIFEST or public/assets/manifest.json. */
   manifest?: string
   /** The artifact directory. Default: the manifest's directory. */
   dir?: string
   /** URL path prefix to answer under. Default: KILN_PUBLIC_PATH, else the manifest's publicPath. */
   prefix?: string
+  /** Development only: follow rebuilds (as loadManifest's `reload`). Ignored when `assets` is given. */
+  reload?: boolean
   /**
    * Send `Access-Control-Allow-Origin: *` (default true). Assets served from another origin
    * (ASSET_HOST, a CDN pulling from this server) are fetched in CORS mode — module scripts,
@@ -44,23 +53,27 @@ const MAX_PATH = 4096
 
 export function serveAssets(options: ServeOptions = {}): Handler {
   const env = options.env ?? process.env
-  const source = path.resolve(options.manifest ?? (options.dir ? path.join(options.dir, 'manifest.json') : defaultManifestPath(env)))
-  const dir = path.resolve(options.dir ?? path.dirname(source))
-  const m = readManifest(source)
-  const prefix = normalizePrefix(options.prefix ?? (env.KILN_PUBLIC_PATH || m.publicPath))
+  const assets = options.assets ?? loadManifest(options.manifest ?? (options.dir ? path.join(options.dir, 'manifest.json') : undefined), { env, reload: options.reload })
+  const dir = path.resolve(options.dir ?? path.dirname(assets.source))
   const cors = options.cors !== false
-  const types = new Map<string, string>()
-  for (const a of m.assets.values()) types.set(a.file, a.type)
+  // Routes are built once per manifest the runtime loads. Files of earlier manifests stay
+  // routable: a page rendered before a rebuild still asks for them, and the artifact
+  // directory is append-only, so a name keeps its bytes.
+  let seen: ValidManifest | undefined
+  let prefix = ''
   const routes = new Map<string, Route>()
-  const rep = (file: string): Representation => ({ abs: path.join(dir, file), size: m.files.get(file)!.size, etag: `"${m.files.get(file)!.integrity}"` })
-  for (const file of m.files.keys()) {
-    const route: Route = { ...rep(file), type: withCharset(types.get(file) ?? mimeType(file)) }
-    if (m.files.has(`${file}.br`)) route.br = rep(`${file}.br`)
-    if (m.files.has(`${file}.gz`)) route.gzip = rep(`${file}.gz`)
-    routes.set(file, route)
+  const current = () => {
+    const m = currentManifest(assets)
+    if (m !== seen) {
+      addRoutes(m, dir, routes)
+      prefix = normalizePrefix(options.prefix ?? (env.KILN_PUBLIC_PATH || m.publicPath))
+      seen = m
+    }
   }
+  current()
 
   return function kilnServe(req, res, next) {
+    current()
     const route = match(req.url, prefix, routes)
     if (!route) return next ? next() : end(res, 404)
     if (req.method !== 'GET' && req.method !== 'HEAD') return end(res, 405, { Allow: 'GET, HEAD' })
@@ -96,6 +109,18 @@ export function serveAssets(options: ServeOptions = {}): Handler {
         // Errors and aborted clients end here; pipeline has destroyed the stream and closed the fd.
       })
     })
+  }
+}
+
+function addRoutes(m: ValidManifest, dir: string, routes: Map<string, Route>): void {
+  const types = new Map<string, string>()
+  for (const a of m.assets.values()) types.set(a.file, a.type)
+  const rep = (file: string): Representation => ({ abs: path.join(dir, file), size: m.files.get(file)!.size, etag: `"${m.files.get(file)!.integrity}"` })
+  for (const file of m.files.keys()) {
+    const route: Route = { ...rep(file), type: withCharset(types.get(file) ?? mimeType(file)) }
+    if (m.files.has(`${file}.br`)) route.br = rep(`${file}.br`)
+    if (m.files.has(`${file}.gz`)) route.gzip = rep(`${file}.gz`)
+    routes.set(file, route)
   }
 }
 
