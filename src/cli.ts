@@ -1,150 +1,134 @@
-// The CLI is a thin map from flags to the programmatic API. Errors are caught once, here,
-// and mapped to exit codes: 0 ok, 1 build errors, 2 usage errors.
-import yargs, { type Argv } from 'yargs'
+// The CLI is a thin map from flags to the programmatic API: one table row per command (its
+// help, flags and handler). Errors are caught once, here, and mapped to exit codes: 0 ok,
+// 1 build errors, 2 usage errors.
+import path from 'node:path'
 import { build } from './build.js'
 import { VERSION } from './version.js'
 import { closest } from './runtime/closest.js'
 import { KilnError, usageError } from './diagnostics.js'
-import type { BuildOptions } from './config.js'
-import { OPTIONS, validateConfig } from './options.js'
+import type { BuildOptions, ResolvedConfig } from './config.js'
+import { OPTION_NAMES, validateConfig, type KilnConfig } from './options.js'
+import { CONFIG_FLAG, HELP_FLAG, JSON_FLAG, OPTION_FLAGS, OUT_FLAGS, QUIET_FLAG, VERBOSE_FLAG, flagName, parseFlags, renderFlags, type Flag, type FlagValues, type Parsed } from './flags.js'
 import { formatBytes, reportFailure, reportSuccess, type ReportMode } from './report.js'
+import { startProgress } from './progress-line.js'
 import { clean, type CleanResult } from './clean.js'
 import { verify, type VerifyResult } from './verify.js'
 import { formatInspect, inspect, type InspectResult } from './inspect.js'
 import { watch } from './watch.js'
 import { init, TEMPLATES } from './init.js'
 
-
 interface Streams {
   out: NodeJS.WritableStream
   err: NodeJS.WritableStream
 }
 
-/** Flags every command has: where the artifact directory is, and how to report. */
-function outFlags(y: Argv) {
-  return y
-    .option('out', { type: 'string', describe: `${OPTIONS.out.describe} [env KILN_OUT]`, defaultDescription: 'public/assets' })
-    .option('config', { type: 'string', describe: 'Config file [env KILN_CONFIG]', defaultDescription: 'kiln.config.{mjs,js,json} when present' })
-    .option('json', { type: 'boolean', describe: 'Print one JSON object on stdout and nothing else' })
+interface Command {
+  name: string
+  /** Positional arguments as --help shows them. */
+  args?: string
+  summary: string
+  flags: Flag[]
+  run(p: Parsed, io: Streams): Promise<number>
 }
 
-function buildFlags(y: Argv) {
-  return y
-    .option('root', { type: 'string', describe: `${OPTIONS.root.describe} [env KILN_ROOT]`, defaultDescription: 'assets' })
-    .option('out', { type: 'string', describe: `${OPTIONS.out.describe} [env KILN_OUT]`, defaultDescription: 'public/assets' })
-    .option('config', { type: 'string', describe: 'Config file [env KILN_CONFIG]', defaultDescription: 'kiln.config.{mjs,js,json} when present' })
-    .option('public-path', { type: 'string', describe: `${OPTIONS.publicPath.describe} [env KILN_PUBLIC_PATH]`, defaultDescription: '/assets/' })
-    .option('entry', { type: 'string', array: true, describe: `${OPTIONS.entries.describe} [env KILN_ENTRIES]`, defaultDescription: 'JS/TS/CSS files directly in the root' })
-    .option('minify', { type: 'boolean', describe: `${OPTIONS.minify.describe} [env KILN_MINIFY]`, defaultDescription: 'true' })
-    .option('sourcemap', { type: 'boolean', describe: `${OPTIONS.sourcemap.describe} [env KILN_SOURCEMAP]`, defaultDescription: 'true' })
-    .option('strict', { type: 'boolean', describe: `${OPTIONS.strict.describe} [env KILN_STRICT]`, defaultDescription: 'false' })
-    .option('inline-limit', { type: 'number', describe: `${OPTIONS.inlineLimit.describe} [env KILN_INLINE_LIMIT]`, defaultDescription: '0 (off)' })
-    .option('compress', { type: 'string', array: true, describe: `${OPTIONS.compress.describe}; --no-compress for none [env KILN_COMPRESS]`, defaultDescription: 'br gzip' })
-    .option('brotli-quality', { type: 'number', describe: `${OPTIONS.brotliQuality.describe} [env KILN_BROTLI_QUALITY]`, defaultDescription: '11' })
-    .option('gzip-level', { type: 'number', describe: `${OPTIONS.gzipLevel.describe} [env KILN_GZIP_LEVEL]`, defaultDescription: '9' })
-    .option('compress-source-maps', { type: 'boolean', describe: `${OPTIONS.compressSourceMaps.describe} [env KILN_COMPRESS_SOURCE_MAPS]`, defaultDescription: 'false' })
-    .option('cache-dir', { type: 'string', describe: `${OPTIONS.cacheDir.describe} [env KILN_CACHE_DIR]`, defaultDescription: 'node_modules/.cache/kiln' })
-    .option('verify-cache', { type: 'boolean', describe: `${OPTIONS.verifyCache.describe} [env KILN_VERIFY_CACHE]` })
-    .option('json', { type: 'boolean', describe: 'Print one JSON object on stdout and nothing else' })
-    .option('quiet', { type: 'boolean', describe: 'Print only errors' })
-}
+const REPORT_FLAGS = [JSON_FLAG, QUIET_FLAG, VERBOSE_FLAG, HELP_FLAG]
+const BUILD_FLAGS = [...OPTION_FLAGS, CONFIG_FLAG, ...REPORT_FLAGS]
+const WATCH_JSON: Flag = { ...JSON_FLAG, describe: 'Print one JSON object per build, one line each, and nothing else on stdout' }
 
-/** Flags → API options. Flags not given stay undefined so the environment and config file apply. */
-export function optionsFromFlags(a: Record<string, unknown>): BuildOptions {
-  const o: BuildOptions = {
-    root: a.root as string | undefined,
-    out: a.out as string | undefined,
-    config: a.config as string | undefined,
-    publicPath: a.publicPath as string | undefined,
-    entries: a.entry as string[] | undefined,
-    minify: a.minify as boolean | undefined,
-    sourcemap: a.sourcemap as boolean | undefined,
-    strict: a.strict as boolean | undefined,
-    inlineLimit: a.inlineLimit as number | undefined,
-    compress: compressFlag(a.compress),
-    brotliQuality: a.brotliQuality as number | undefined,
-    gzipLevel: a.gzipLevel as number | undefined,
-    compressSourceMaps: a.compressSourceMaps as boolean | undefined,
-    cacheDir: a.cacheDir as string | undefined,
-    verifyCache: a.verifyCache as boolean | undefined,
-  }
-  // Flags get the same checks as config keys, reported as usage errors.
-  try {
-    const { config: _config, ...options } = o
-    validateConfig(options, 'flags')
-  } catch (err) {
-    if (err instanceof KilnError) throw usageError(err.errors[0]!.text.replace(/^Option "(\w+)" in flags/, (_, k: string) => `--${kebab(k)}`))
-    throw err
-  }
-  return o
-}
-
-/** `--no-compress` → false; `--compress br --compress gzip` or `--compress br,gzip` → the list. */
-function compressFlag(v: unknown): BuildOptions['compress'] {
-  if (v === undefined) return undefined
-  if (v === false || (Array.isArray(v) && v.length === 1 && v[0] === false)) return false
-  return (v as string[]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean) as ('br' | 'gzip')[]
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-}
-
-function modeOf(a: Record<string, unknown>): ReportMode {
-  return a.json ? 'json' : a.quiet ? 'quiet' : 'text'
-}
+const COMMANDS: Command[] = [
+  { name: 'build', summary: 'Compile, fingerprint and write the artifact directory and manifest', flags: BUILD_FLAGS, run: runBuild },
+  { name: 'watch', summary: 'Build, then rebuild on every change (development)', flags: BUILD_FLAGS.map((f) => (f === JSON_FLAG ? WATCH_JSON : f)), run: runWatch },
+  {
+    name: 'clean',
+    summary: 'Remove what no recent build needs (safe during rolling deploys)',
+    flags: [...OUT_FLAGS,
+      { name: 'keep', type: 'number', arg: 'N', describe: 'Earlier builds to keep besides the current one', shownDefault: '2' },
+      { name: 'age', type: 'number', arg: 'SECONDS', describe: 'Keep anything younger than this', shownDefault: '3600' },
+      { name: 'dry-run', type: 'boolean', describe: 'Only print what would be removed' },
+      ...REPORT_FLAGS],
+    run: (p, io) => runCommand(p, io, async (o) => report(await clean({ ...o, keep: count(p.values.keep, '--keep', 2), age: count(p.values.age, '--age', 3600), dryRun: p.values['dry-run'] === true }))),
+  },
+  {
+    name: 'verify',
+    summary: 'Check every file the manifest lists: present, right size, right integrity',
+    flags: [...OUT_FLAGS, ...REPORT_FLAGS],
+    run: (p, io) => runCommand(p, io, async (o) => report(await verify(o))),
+  },
+  {
+    name: 'inspect',
+    args: '<name>',
+    summary: 'Show how a logical name (or an output file) resolves',
+    flags: [...OUT_FLAGS, ...REPORT_FLAGS],
+    run: (p, io) => {
+      if (p.positionals.length !== 1) {
+        throw usageError(p.positionals.length ? `kiln inspect takes one name, got ${p.positionals.length}` : 'kiln inspect needs a name: a logical name such as app.ts, or an output file',
+          'names are source paths relative to the root (kiln inspect app.ts, kiln inspect images/logo.svg); kiln inspect --help')
+      }
+      return runCommand(p, io, async (o) => report(await inspect(p.positionals[0]!, o)))
+    },
+  },
+  {
+    name: 'init',
+    args: '[kind...]',
+    summary: `Scaffold Kiln into this project: starter sources, config, scripts and, on request, a server or deploy templates (${TEMPLATES.join(', ')})`,
+    flags: [
+      { name: 'template', type: 'list', arg: 'KIND', describe: `Same as naming kinds: ${TEMPLATES.join(', ')}` },
+      { name: 'force', type: 'boolean', describe: 'Replace files and scripts that already exist' },
+      JSON_FLAG, QUIET_FLAG, HELP_FLAG],
+    run: runInit,
+  },
+]
 
 export async function main(argv: string[], io: Streams = { out: process.stdout, err: process.stderr }): Promise<number> {
-  let code = 0
-  const parser = yargs(argv)
-    .scriptName('kiln')
-    .usage('$0 <command> [options]')
-    .command('build', 'Compile, fingerprint and write the artifact directory and manifest', buildFlags, async (a) => {
-      code = await runBuild(a as Record<string, unknown>, io)
-    })
-    .command('watch', 'Build, then rebuild on every change (development)', buildFlags, async (a) => {
-      code = await runWatch(a as Record<string, unknown>, io)
-    })
-    .command('clean', 'Remove what no recent build needs (safe during rolling deploys)', (y) => outFlags(y)
-      .option('keep', { type: 'number', describe: 'Earlier builds to keep besides the current one', default: 2 })
-      .option('age', { type: 'number', describe: 'Keep anything younger than this many seconds', default: 3600 })
-      .option('dry-run', { type: 'boolean', describe: 'Only print what would be removed' }), async (a) => {
-      code = await runCommand(a as Record<string, unknown>, io, async (o) => report(await clean({ ...o, keep: a.keep as number, age: a.age as number, dryRun: a.dryRun as boolean })))
-    })
-    .command('verify', 'Check every file the manifest lists: present, right size, right integrity', outFlags, async (a) => {
-      code = await runCommand(a as Record<string, unknown>, io, async (o) => report(await verify(o)))
-    })
-    .command('inspect <name>', 'Show how a logical name (or an output file) resolves', (y) => outFlags(y).positional('name', { type: 'string', describe: 'Logical name, e.g. app.ts' }), async (a) => {
-      code = await runCommand(a as Record<string, unknown>, io, async (o) => report(await inspect(String(a.name), o)))
-    })
-    .command('init [kinds..]', 'Scaffold kiln.config.mjs, package.json scripts and, on request, deploy templates', (y) => y
-      .positional('kinds', { type: 'string', array: true, describe: `Templates: ${TEMPLATES.join(', ')}` })
-      .option('template', { type: 'string', array: true, describe: `One or more of: ${TEMPLATES.join(', ')}` })
-      .option('force', { type: 'boolean', describe: 'Replace files and scripts that already exist' }), (a) => {
-      const r = init({ templates: [...((a.kinds as string[] | undefined) ?? []), ...((a.template as string[] | undefined) ?? [])].flatMap((t) => t.split(',')), force: a.force as boolean })
-      io.out.write([...r.wrote.map((f) => `wrote   ${f}`), ...r.skipped.map((f) => `skipped ${f}`)].join('\n') + '\n')
-    })
-    .demandCommand(1, 'Name a command: kiln build, watch, clean, verify, inspect or init')
-    .strictCommands()
-    .strictOptions()
-    .version(VERSION)
-    .help()
-    .alias('h', 'help')
-    .wrap(Math.min(100, process.stdout.columns || 100))
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw err ?? usageError(improveUsageMessage(msg ?? 'invalid usage', parser))
-    })
   try {
-    await parser.parseAsync()
-  } catch (err) {
-    if (err instanceof KilnError) {
-      printErrors(err, io)
-      return err.exitCode
+    const [first, ...rest] = argv
+    if (first === '--version' || first === '-v') return write(io.out, VERSION)
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      const about = first === 'help' && rest[0] ? commandNamed(rest[0]) : undefined
+      if (about) return write(io.out, commandHelp(about))
+      if (first === undefined) throw usageError('Name a command: kiln build, watch, clean, verify, inspect or init', 'kiln --help describes each')
+      return write(io.out, mainHelp())
     }
-    throw err
+    if (first.startsWith('-')) throw usageError(`Name a command before ${first}`, 'e.g. kiln build --help')
+    const command = commandNamed(first)
+    if (!command) {
+      const near = closest(first, COMMANDS.map((c) => c.name))
+      throw usageError(`Unknown command "${first}"${near.length ? `; did you mean ${near[0]}?` : ''}`, `commands: ${COMMANDS.map((c) => c.name).join(', ')}`)
+    }
+    const parsed = parseFlags(rest, command.flags)
+    if (parsed.values.help) return write(io.out, commandHelp(command))
+    if (!command.args && parsed.positionals.length) throw usageError(`kiln ${command.name} takes no arguments, got "${parsed.positionals[0]}"`, `kiln ${command.name} --help`)
+    return await command.run(parsed, io)
+  } catch (err) {
+    if (!(err instanceof KilnError)) throw err
+    printErrors(err, io)
+    return err.exitCode
   }
-  return code
+}
+
+function commandNamed(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name)
+}
+
+function write(stream: NodeJS.WritableStream, text: string): number {
+  stream.write(`${text}\n`)
+  return 0
+}
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args ?? ''}`.length)) + 2
+  return [
+    'Usage: kiln <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${`${c.name} ${c.args ?? ''}`.padEnd(width)}${c.summary}`),
+    '',
+    'kiln <command> --help shows its options. kiln --version prints the version.',
+  ].join('\n')
+}
+
+function commandHelp(c: Command): string {
+  return [`Usage: kiln ${c.name}${c.args ? ` ${c.args}` : ''} [options]`, '', c.summary, '', 'Options:', renderFlags(c.flags), ''].join('\n')
 }
 
 /** Errors outside a build (usage, other commands): `error: …` with its hints. */
@@ -152,17 +136,58 @@ function printErrors(err: KilnError, io: Streams) {
   io.err.write(`${err.errors.map((e) => `error: ${e.text}${e.notes.map((n) => `\n  hint: ${n.text}`).join('')}`).join('\n')}\n`)
 }
 
+function modeOf(v: FlagValues): ReportMode {
+  return v.json ? 'json' : v.quiet ? 'quiet' : 'text'
+}
+
+/** Paths typed on the command line are relative to the shell's directory, wherever the project root is. */
+const PATH_OPTIONS = new Set<keyof KilnConfig>(['root', 'out', 'cacheDir'])
+
+/** Flags → API options. Flags not given stay undefined so the environment and config file apply. */
+export function optionsFromFlags(v: FlagValues, io?: Streams): BuildOptions {
+  const options: Record<string, unknown> = {}
+  for (const key of OPTION_NAMES) {
+    const value = v[flagName(key)]
+    if (value === undefined) continue
+    options[key] = PATH_OPTIONS.has(key) && typeof value === 'string' ? path.resolve(value) : value
+  }
+  // Flags get the same checks as config keys, reported as usage errors.
+  try {
+    validateConfig(options, 'flags')
+  } catch (err) {
+    if (err instanceof KilnError) throw usageError(err.errors[0]!.text.replace(/^Option "(\w+)" in flags/, (_, k: string) => `--${flagName(k as keyof KilnConfig)}`))
+    throw err
+  }
+  const o: BuildOptions = { ...(options as KilnConfig) }
+  if (typeof v.config === 'string') o.config = path.resolve(v.config)
+  if (v.verbose && io && !v.json && !v.quiet) o.onResolved = (c) => io.err.write(describeProject(c))
+  return o
+}
+
+function describeProject(c: ResolvedConfig): string {
+  return `project root: ${c.projectRoot} (${c.rootReason})\nconfig file: ${c.configFile ?? 'none'}\n`
+}
+
+function count(v: unknown, flag: string, fallback: number): number {
+  if (v === undefined) return fallback
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw usageError(`${flag} must be a whole number, got ${JSON.stringify(v)}`)
+  return v
+}
+
 type Report = { json: unknown; text: string; ok: boolean }
 
 /** Runs a non-build command: its report as text or JSON, exit 0 when ok, 1 when not, KilnErrors as for build. */
-async function runCommand(a: Record<string, unknown>, io: Streams, fn: (o: BuildOptions) => Promise<Report>): Promise<number> {
+async function runCommand(p: Parsed, io: Streams, fn: (o: BuildOptions) => Promise<Report>): Promise<number> {
+  const mode = modeOf(p.values)
   try {
-    const r = await fn({ out: a.out as string | undefined, config: a.config as string | undefined })
-    ;(a.json ? io.out : r.ok ? io.out : io.err).write(`${a.json ? JSON.stringify(r.json) : r.text}\n`)
+    const r = await fn(optionsFromFlags(p.values, io))
+    if (mode === 'json') io.out.write(`${JSON.stringify(r.json)}\n`)
+    else if (!r.ok) io.err.write(`${r.text}\n`)
+    else if (mode === 'text') io.out.write(`${r.text}\n`)
     return r.ok ? 0 : 1
   } catch (err) {
     if (!(err instanceof KilnError)) throw err
-    if (a.json) io.out.write(`${JSON.stringify({ ok: false, errors: err.errors })}\n`)
+    if (mode === 'json') io.out.write(`${JSON.stringify({ ok: false, errors: err.errors })}\n`)
     else printErrors(err, io)
     return err.exitCode
   }
@@ -185,10 +210,22 @@ function report(r: CleanResult | VerifyResult | InspectResult): Report {
   return { ok: true, json: { ok: true, ...r }, text: formatInspect(r) }
 }
 
-async function runWatch(a: Record<string, unknown>, io: Streams): Promise<number> {
-  const mode = modeOf(a)
-  const handle = await watch(optionsFromFlags(a), {
-    onBuild: (r) => reportSuccess(r, mode, io.out, io.err),
+async function runInit(p: Parsed, io: Streams): Promise<number> {
+  const templates = [...p.positionals, ...((p.values.template as string[] | undefined) ?? [])].flatMap((t) => t.split(',')).filter(Boolean)
+  const r = init({ templates, force: p.values.force === true })
+  const mode = modeOf(p.values)
+  if (mode === 'json') return write(io.out, JSON.stringify({ ok: true, ...r }))
+  if (mode === 'quiet') return 0
+  const lines = [...r.wrote.map((f) => `wrote   ${f}`), ...r.skipped.map((f) => `skipped ${f}`)]
+  if (!r.wrote.length) lines.push('Nothing to change: Kiln is already set up here.')
+  if (r.next.length) lines.push('', 'Next:', ...r.next.map((c) => `  ${c}`))
+  return write(io.out, lines.join('\n'))
+}
+
+async function runWatch(p: Parsed, io: Streams): Promise<number> {
+  const mode = modeOf(p.values)
+  const handle = await watch(optionsFromFlags(p.values, io), {
+    onBuild: (r) => reportSuccess(r, mode, io.out, io.err, p.values.verbose === true),
     onError: (e) => reportFailure(e, mode, io.out, io.err, 0),
   })
   if (mode === 'text') io.err.write('Watching for changes (Ctrl-C to stop)\n')
@@ -205,30 +242,21 @@ async function runWatch(a: Record<string, unknown>, io: Streams): Promise<number
   return 0
 }
 
-async function runBuild(a: Record<string, unknown>, io: Streams): Promise<number> {
-  const mode = modeOf(a)
+async function runBuild(p: Parsed, io: Streams): Promise<number> {
+  const mode = modeOf(p.values)
   const started = performance.now()
+  const options = optionsFromFlags(p.values, io)
+  const progress = startProgress(io.err, mode)
   try {
-    const result = await build(optionsFromFlags(a))
-    reportSuccess(result, mode, io.out, io.err)
+    const result = await build({ ...options, progress: progress.sink })
+    progress.stop()
+    reportSuccess(result, mode, io.out, io.err, p.values.verbose === true)
     return 0
   } catch (err) {
+    progress.stop()
     if (!(err instanceof KilnError)) throw err
     if (err.kind === 'usage' && mode !== 'json') throw err
     reportFailure(err, mode, io.out, io.err, Math.round(performance.now() - started))
     return err.exitCode
   }
-}
-
-/** yargs says "Unknown argument: mnify"; add the closest valid flag. */
-function improveUsageMessage(msg: string, parser: Argv): string {
-  const m = /^Unknown arguments?: (.+)$/.exec(msg)
-  if (!m) return msg
-  const known = Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key)
-    .filter((k) => k.length > 1 && !/[A-Z]/.test(k))
-  return m[1]!.split(', ').map((name) => {
-    const near = closest(name, known)
-    const flag = (n: string) => (n.length === 1 ? `-${n}` : `--${n}`)
-    return `Unknown option ${flag(name)}${near.length ? `; did you mean ${flag(near[0]!)}?` : ''}`
-  }).join('\n')
 }

@@ -5,6 +5,7 @@ import { findConfig, loadConfig, type ConfigEnv } from './config-file.js'
 import { usageError } from './diagnostics.js'
 import { findProjectRoot, type ProjectRoot } from './project-root.js'
 import type { BuildSession } from './session.js'
+import type { ProgressSink } from './progress.js'
 import { configFromEnv, mergeOptions, validateConfig, type KilnConfig, type ResolvedOptions } from './options.js'
 
 export interface BuildOptions extends KilnConfig {
@@ -22,6 +23,10 @@ export interface BuildOptions extends KilnConfig {
   session?: BuildSession
   /** Passed to a config that exports a function. Default 'watch' with a session, else 'build'. */
   command?: ConfigEnv['command']
+  /** Told what a long build is doing (the CLI's progress line and lock message). */
+  progress?: ProgressSink
+  /** Called once the options are resolved (the CLI's --verbose prints the project root from it). */
+  onResolved?: (config: ResolvedConfig) => void
 }
 
 export interface ResolvedConfig extends ResolvedOptions {
@@ -36,7 +41,7 @@ export interface ResolvedConfig extends ResolvedOptions {
 }
 
 export async function resolveConfig(options: BuildOptions = {}): Promise<ResolvedConfig> {
-  const { cwd: cwdOpt, config, env, session, command: commandOpt, ...overrides } = options
+  const { cwd: cwdOpt, config, env, session, command: commandOpt, progress: _progress, onResolved, ...overrides } = options
   const project: ProjectRoot = cwdOpt === undefined ? findProjectRoot(workingDirectory()) : { dir: path.resolve(cwdOpt), reason: 'the cwd option' }
   const cwd = project.dir
   validateConfig(overrides, 'build options')
@@ -46,7 +51,7 @@ export async function resolveConfig(options: BuildOptions = {}): Promise<Resolve
   const fromFile = configFile ? await loadConfig(configFile, cwd, { command, mode: command === 'watch' ? 'development' : 'production' }) : {}
   const merged = mergeOptions(overrides, configFromEnv(environment), fromFile)
   const publicPath = merged.publicPath.endsWith('/') ? merged.publicPath : `${merged.publicPath}/`
-  return {
+  const resolved: ResolvedConfig = {
     ...merged,
     publicPath,
     cacheDir: merged.cacheDir ?? defaultCacheDir(cwd),
@@ -57,6 +62,8 @@ export async function resolveConfig(options: BuildOptions = {}): Promise<Resolve
     outDir: path.resolve(cwd, merged.out),
     configFile,
   }
+  onResolved?.(resolved)
+  return resolved
 }
 
 /**

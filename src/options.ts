@@ -49,25 +49,29 @@ interface OptionSpec {
   env: string
   default: unknown
   describe: string
+  /** The value's placeholder in --help (DIR, URL, N). */
+  arg?: string
+  /** The default as --help says it, where the value alone would mislead. */
+  shownDefault?: string
   min?: number
   max?: number
 }
 
 export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
-  root: { kind: 'string', env: 'KILN_ROOT', default: 'assets', describe: 'Source directory' },
-  out: { kind: 'string', env: 'KILN_OUT', default: 'public/assets', describe: 'Artifact directory' },
-  publicPath: { kind: 'string', env: 'KILN_PUBLIC_PATH', default: '/assets/', describe: 'URL prefix of the artifact directory' },
-  entries: { kind: 'string[]', env: 'KILN_ENTRIES', default: null, describe: 'Entry globs relative to the root (repeatable)' },
+  root: { kind: 'string', env: 'KILN_ROOT', default: 'assets', arg: 'DIR', describe: 'Source directory' },
+  out: { kind: 'string', env: 'KILN_OUT', default: 'public/assets', arg: 'DIR', describe: 'Artifact directory' },
+  publicPath: { kind: 'string', env: 'KILN_PUBLIC_PATH', default: '/assets/', arg: 'URL', describe: 'URL prefix of the artifact directory' },
+  entries: { kind: 'string[]', env: 'KILN_ENTRIES', default: null, arg: 'GLOB', shownDefault: 'JS/TS/CSS files directly in the root', describe: 'Entry globs relative to the root (repeatable)' },
   minify: { kind: 'boolean', env: 'KILN_MINIFY', default: true, describe: 'Minify JS and CSS' },
   sourcemap: { kind: 'boolean', env: 'KILN_SOURCEMAP', default: true, describe: 'Write external source maps' },
   strict: { kind: 'boolean', env: 'KILN_STRICT', default: false, describe: 'Treat warnings as errors' },
-  inlineLimit: { kind: 'number', env: 'KILN_INLINE_LIMIT', default: 0, describe: 'Inline CSS url() targets up to N bytes' },
-  compress: { kind: 'encodings', env: 'KILN_COMPRESS', default: ['br', 'gzip'], describe: 'Precompressed variants: br, gzip, or false' },
-  brotliQuality: { kind: 'number', env: 'KILN_BROTLI_QUALITY', default: 11, describe: 'Brotli quality (0-11)', max: 11 },
-  gzipLevel: { kind: 'number', env: 'KILN_GZIP_LEVEL', default: 9, describe: 'Gzip level (1-9)', min: 1, max: 9 },
+  inlineLimit: { kind: 'number', env: 'KILN_INLINE_LIMIT', default: 0, arg: 'BYTES', shownDefault: '0 (off)', describe: 'Inline CSS url() targets up to N bytes' },
+  compress: { kind: 'encodings', env: 'KILN_COMPRESS', default: ['br', 'gzip'], arg: 'br,gzip', describe: 'Precompressed variants: br, gzip, or false' },
+  brotliQuality: { kind: 'number', env: 'KILN_BROTLI_QUALITY', default: 11, arg: 'N', describe: 'Brotli quality (0-11)', max: 11 },
+  gzipLevel: { kind: 'number', env: 'KILN_GZIP_LEVEL', default: 9, arg: 'N', describe: 'Gzip level (1-9)', min: 1, max: 9 },
   compressSourceMaps: { kind: 'boolean', env: 'KILN_COMPRESS_SOURCE_MAPS', default: false, describe: 'Precompress source maps too' },
   // null: the default depends on the project (config.ts), so a build never creates a node_modules the app does not have.
-  cacheDir: { kind: 'string', env: 'KILN_CACHE_DIR', default: null, describe: 'Persistent build cache directory' },
+  cacheDir: { kind: 'string', env: 'KILN_CACHE_DIR', default: null, arg: 'DIR', shownDefault: 'node_modules/.cache/kiln when the project has node_modules, else .kiln-cache', describe: 'Persistent build cache directory' },
   verifyCache: { kind: 'boolean', env: 'KILN_VERIFY_CACHE', default: false, describe: 'Re-hash every static file and report cache mismatches' },
   verify: { kind: 'boolean', env: 'KILN_VERIFY', default: false, describe: 'Hash every output file and rewrite any whose bytes are wrong' },
 }

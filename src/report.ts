@@ -4,7 +4,7 @@ import type { BuildResult } from './build.js'
 
 export type ReportMode = 'text' | 'json' | 'quiet'
 
-export function reportSuccess(r: BuildResult, mode: ReportMode, out: NodeJS.WritableStream, err: NodeJS.WritableStream) {
+export function reportSuccess(r: BuildResult, mode: ReportMode, out: NodeJS.WritableStream, err: NodeJS.WritableStream, verbose = false) {
   if (mode === 'json') {
     out.write(JSON.stringify({ ok: true, manifest: r.manifest, entries: r.entries, files: r.files, bytes: r.bytes, written: r.written, reused: r.reused, steps: r.steps, warnings: r.warnings, errors: [], durationMs: r.durationMs, maxRss: r.maxRss }) + '\n')
     return
@@ -12,6 +12,7 @@ export function reportSuccess(r: BuildResult, mode: ReportMode, out: NodeJS.Writ
   if (mode === 'quiet') return
   for (const w of r.warnings) err.write(formatMessage(w, 'WARNING') + '\n')
   for (const m of r.steps.cacheMismatches) err.write(`WARNING: build cache was wrong about ${m} (re-hashed; the cache now holds the right value)\n`)
+  if (verbose) err.write(`steps (ms, each its own time; some overlap): ${Object.entries(r.steps.timings).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
   out.write(`Built ${r.entries} ${plural(r.entries, 'entry', 'entries')}, ${r.files} files (${formatBytes(r.bytes)}; ${r.written} written, ${r.reused} unchanged${r.steps.compile === 'skipped' ? '; sources unchanged, compile skipped' : ''}) in ${r.durationMs} ms → ${r.manifest}\n`)
 }
 

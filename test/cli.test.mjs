@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kiln, manifestOf, project, remove, sampleApp, REPO } from './helpers.mjs'
+import { spawn } from 'node:child_process'
+import { BIN, kiln, manifestOf, project, remove, sampleApp, REPO } from './helpers.mjs'
 
 const help = suite('kiln --help and --version')
 
@@ -255,3 +256,107 @@ output('should print nothing on success with --quiet, and a summary without', as
 })
 
 output.run()
+
+const polish = suite('CLI: commands, help and output modes')
+
+polish('should suggest the closest command for a misspelt one, exit 2', async () => {
+  const r = await kiln(['buidl'])
+  assert.is(r.code, 2)
+  assert.match(r.stderr, 'Unknown command "buidl"; did you mean build?')
+  const w = await kiln(['wacth'])
+  assert.match(w.stderr, 'did you mean watch?')
+})
+
+polish('should say what kiln inspect wants when no name is given', async () => {
+  const r = await kiln(['inspect'])
+  assert.is(r.code, 2)
+  assert.match(r.stderr, 'kiln inspect needs a name')
+  assert.match(r.stderr, 'kiln inspect app.ts')
+})
+
+polish('should show the --no- forms and the environment variables in --help', async () => {
+  const r = await kiln(['build', '--help'])
+  assert.is(r.code, 0)
+  for (const flag of ['--no-minify', '--no-sourcemap', '--no-compress', 'KILN_MINIFY']) assert.ok(r.stdout.includes(flag), `help mentions ${flag}`)
+  const top = await kiln(['--help'])
+  for (const c of ['build', 'watch', 'clean', 'verify', 'inspect', 'init']) assert.match(top.stdout, new RegExp(`^  ${c}\\b`, 'm'))
+})
+
+polish('should describe watch --json as what it prints: one JSON object per build, a line each', async () => {
+  const help = await kiln(['watch', '--help'])
+  assert.match(help.stdout, /--json\s+Print one JSON object per build, one line each/)
+  const dir = sampleApp()
+  const child = spawn(process.execPath, [BIN, 'watch', '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  try {
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    const lines = async (n) => {
+      for (let i = 0; i < 300 && out.split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 50))
+      return out.split('\n').filter(Boolean)
+    }
+    assert.is((await lines(1)).length, 1)
+    fs.writeFileSync(path.join(dir, 'assets/robots.txt'), 'User-agent: kiln\n')
+    const two = await lines(2)
+    assert.is(two.length, 2)
+    for (const l of two) assert.is(JSON.parse(l).ok, true)
+  } finally {
+    child.kill('SIGKILL')
+    remove(dir)
+  }
+})
+
+polish('should accept --json and --quiet on every command that prints', async () => {
+  const dir = sampleApp()
+  try {
+    assert.is((await kiln(['build', '--quiet'], { cwd: dir })).code, 0)
+    for (const args of [['verify'], ['clean', '--dry-run'], ['inspect', 'app.ts']]) {
+      const json = await kiln([...args, '--json'], { cwd: dir })
+      assert.is(json.code, 0, `${args[0]} --json: ${json.stderr}`)
+      assert.is(JSON.parse(json.stdout).ok, true)
+      const quiet = await kiln([...args, '--quiet'], { cwd: dir })
+      assert.is(quiet.code, 0, `${args[0]} --quiet: ${quiet.stderr}`)
+      assert.is(quiet.stdout + quiet.stderr, '', `${args[0]} --quiet prints nothing`)
+    }
+    const missing = await kiln(['inspect', 'nope.ts', '--quiet'], { cwd: dir })
+    assert.is(missing.code, 1)
+    assert.match(missing.stderr, 'nope.ts')
+    const empty = project({})
+    try {
+      const init = await kiln(['init', '--json'], { cwd: empty })
+      assert.is(init.code, 0, init.stderr)
+      assert.ok(JSON.parse(init.stdout).wrote.includes('kiln.config.mjs'))
+      const again = await kiln(['init', '--quiet'], { cwd: empty })
+      assert.is(again.stdout + again.stderr, '')
+    } finally {
+      remove(empty)
+    }
+  } finally {
+    remove(dir)
+  }
+})
+
+polish('should print the project root it used with --verbose', async () => {
+  const dir = sampleApp({ 'package.json': '{"name":"app"}' })
+  try {
+    const r = await kiln(['build', '--verbose'], { cwd: path.join(dir, 'assets', 'lib') })
+    assert.is(r.code, 0, r.stderr)
+    assert.match(r.stderr, `project root: ${dir} (package.json`)
+    assert.match(r.stderr, /steps \(ms/)
+    assert.ok(fs.existsSync(path.join(dir, 'public/assets/manifest.json')))
+  } finally {
+    remove(dir)
+  }
+})
+
+polish('should resolve path flags against the shell directory, not the project root', async () => {
+  const dir = sampleApp({ 'package.json': '{"name":"app"}', 'sub/.keep': '' })
+  try {
+    const r = await kiln(['build', '--out', 'here'], { cwd: path.join(dir, 'sub') })
+    assert.is(r.code, 0, r.stderr)
+    assert.ok(fs.existsSync(path.join(dir, 'sub/here/manifest.json')))
+  } finally {
+    remove(dir)
+  }
+})
+
+polish.run()
