@@ -25,11 +25,16 @@ export interface Lock {
   release(): void
 }
 
-export async function acquireLock(outDir: string, cwd: string, alsoSweep: string[] = [], waitMs = 120_000): Promise<Lock> {
+/** Called when another live process holds the lock: at once, then every WAIT_NOTICE_MS while waiting. */
+export type OnWait = (holder: { pid: number; host: string }) => void
+const WAIT_NOTICE_MS = 10_000
+
+export async function acquireLock(outDir: string, cwd: string, alsoSweep: string[] = [], waitMs = 120_000, onWait: OnWait = () => {}): Promise<Lock> {
   const file = path.join(outDir, LOCK_NAME)
   const me: Holder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() }
   const deadline = Date.now() + waitMs
   let recovered = false
+  let noticed = 0
   try {
     fs.mkdirSync(outDir, { recursive: true })
   } catch (err) {
@@ -54,6 +59,10 @@ export async function acquireLock(outDir: string, cwd: string, alsoSweep: string
     if (Date.now() > deadline) {
       throw buildError(`Another kiln process (pid ${holder.pid} on ${holder.host}, since ${holder.since}) is writing to ${displayPath(outDir, cwd)}`, null,
         `waited ${Math.round(waitMs / 1000)} s; if no other kiln is running, remove ${displayPath(file, cwd)}`)
+    }
+    if (holder.pid !== -1 && Date.now() - noticed >= WAIT_NOTICE_MS) {
+      noticed = Date.now()
+      onWait({ pid: holder.pid, host: holder.host === os.hostname() ? '' : holder.host })
     }
     await new Promise((r) => setTimeout(r, 25 + Math.random() * 50))
   }
