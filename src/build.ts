@@ -9,8 +9,8 @@ import { compile } from './compile.js'
 import { compressOutputs, compressSettings } from './compress.js'
 import { BuildCache, keyOf } from './cache.js'
 import { Pool } from './pool.js'
-import { fileError, Stage, stageOutputs } from './output.js'
-import { createManifest, serializeManifest, writeManifest, type Manifest } from './manifest.js'
+import { fileError, repairMessage, repairsOf, Stage, stageOutputs, type Repair } from './output.js'
+import { createManifest, MANIFEST_NAME, serializeManifest, writeManifest, type Manifest } from './manifest.js'
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
 
@@ -23,6 +23,8 @@ export interface BuildSteps {
   compress: { compressed: number; reused: number }
   /** With --verify-cache: static files whose cached fingerprint was wrong. */
   cacheMismatches: string[]
+  /** Files of the artifact directory that were missing or wrong and were written again (each also a warning). */
+  repaired: Repair[]
   /** Wall-clock milliseconds from the start of the build to the end of each step (steps overlap). */
   timings: Record<string, number>
 }
@@ -60,18 +62,23 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     warnings.push(...sources.warnings)
     const cache = openCache(config)
     const compress = compressSettings(config, cache.dir)
-    statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache)
+    statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache, config.verify)
     const fingerprinting = statics.addAll(sources.statics).then((list) => mark('statics', list))
     // It runs while we compile; its failure is reported when awaited below, not as an unhandled rejection.
     fingerprinting.catch(() => {})
-    const compiled = mark('compile', await compile(config, sources, statics, cache, warnings, options.session))
+    // --verify checks the artifact directory; it changes nothing compiled, so it stays out of the compile cache's key.
+    const compiled = mark('compile', await compile({ ...config, verify: false }, sources, statics, cache, warnings, options.session))
     failOnStrictWarnings(config, warnings)
     await fingerprinting
+    // Before compressing: a wrong output found here gets its right bytes, which its variants are made from.
+    await stageOutputs(config.outDir, compiled.outputs, stage, config.cwd, config.verify, (o) => cache.compiledBytes(o))
     const variants = mark('compress', await compressOutputs(compiled.outputs, compress, config, pool, stage, cache, statics.stats))
-    await stageOutputs(config.outDir, compiled.outputs.flatMap((o) => (o.bytes ? [{ file: o.file, bytes: o.bytes }] : [])), stage, config.cwd)
     const referenced = await statics.all()
     const written = mark('write', await stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
+    // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
+    const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
+    warnings.push(...repaired.map(repairMessage))
     const { path: manifestPath } = mark('manifest', await writeManifest(config.outDir, serializeManifest(manifest))
       .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, config.cwd))))
     mark('cache', cache.save())
@@ -91,6 +98,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         statics: { total: referenced.length, hashed: statics.stats.hashed, cached: statics.stats.cached, copied: statics.stats.copied },
         compress: { compressed: statics.stats.compressed, reused: statics.stats.reusedVariants },
         cacheMismatches: cache.mismatches.map((p) => displayPath(p, config.cwd)),
+        repaired,
         timings,
       },
       warnings,
@@ -110,7 +118,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
 
 function openCache(config: ResolvedConfig): BuildCache {
   const dir = path.resolve(config.cwd, config.cacheDir)
-  return BuildCache.open(dir, keyOf({ kiln: VERSION, node: process.versions.node.split('.')[0] }), config.verifyCache)
+  return BuildCache.open(dir, keyOf({ kiln: VERSION, node: process.versions.node.split('.')[0] }), config.verifyCache, config.verify)
 }
 
 function failOnStrictWarnings(config: ResolvedConfig, warnings: Message[]) {

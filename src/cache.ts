@@ -57,13 +57,16 @@ export class BuildCache {
   readonly mismatches: string[] = []
   private readonly next: State
 
-  private constructor(readonly dir: string | null, private readonly prev: State | null, identity: string, private readonly verify: boolean) {
+  private constructor(readonly dir: string | null, private readonly prev: State | null, identity: string, private readonly verify: boolean, private readonly verifyOutputs: boolean) {
     this.next = { identity, statics: {}, compile: {} }
   }
 
-  /** Opens the cache in `dir` (null: no cache). A state that fails any check is ignored. */
-  static open(dir: string | null, identity: string, verify: boolean): BuildCache {
-    return new BuildCache(dir, dir ? readState(path.join(dir, STATE), identity) : null, identity, verify)
+  /**
+   * Opens the cache in `dir` (null: no cache). A state that fails any check is ignored.
+   * `verify`: --verify-cache (re-hash sources); `verifyOutputs`: --verify (hash the artifact directory).
+   */
+  static open(dir: string | null, identity: string, verify: boolean, verifyOutputs = false): BuildCache {
+    return new BuildCache(dir, dir ? readState(path.join(dir, STATE), identity) : null, identity, verify, verifyOutputs)
   }
 
   /** A static file's fingerprint when its path, size, mtime and inode are unchanged (never with --verify-cache). */
@@ -86,7 +89,13 @@ export class BuildCache {
     this.next.statics[key.path] = [key.size, key.mtimeMs, key.ino, fp.sha256, fp.integrity, variants, compress]
   }
 
-  /** A unit's cached compile result for `key`, if every input is unchanged on disk and every output can be had. */
+  /**
+   * A unit's cached compile result for `key`, if every input is unchanged on disk and every
+   * output can be had: in the artifact directory with its size, else from the cache's copy,
+   * else the unit compiles again. With --verify an output in place counts only if its hash
+   * is right, and a wrong one needs a good copy here to be repaired from; the variants
+   * recorded are dropped, so each is checked again when compressing.
+   */
   compile(unit: string, key: string, outDir: string): CompileRecord | null {
     const rec = this.prev?.compile?.[unit]
     if (!rec || rec.key !== key || !this.dir) return null
@@ -95,12 +104,16 @@ export class BuildCache {
       if (!s || s.size !== size || s.mtimeMs !== mtimeMs || s.ino !== ino) return null
     }
     for (const f of rec.files) {
-      const inOut = fs.statSync(path.join(outDir, f.file), { throwIfNoEntry: false })
-      if (inOut?.size === f.size) continue
-      const inCache = fs.statSync(path.join(this.dir, 'outputs', f.file), { throwIfNoEntry: false })
-      if (inCache?.size !== f.size) return null
+      const out = path.join(outDir, f.file)
+      const inOut = fs.statSync(out, { throwIfNoEntry: false })
+      if (inOut?.size === f.size && !this.verifyOutputs) continue
+      if (inOut?.size === f.size && integrityOfFile(out) === f.integrity) continue
+      if (this.verifyOutputs ? !this.compiledBytes(f) : fs.statSync(path.join(this.dir, 'outputs', f.file), { throwIfNoEntry: false })?.size !== f.size) return null
     }
-    return rec
+    if (!this.verifyOutputs) return rec
+    const copy = structuredClone(rec)
+    for (const f of copy.files) delete f.variants
+    return copy
   }
 
   /** Records the precompressed variants written for a compiled file, for the next build. */
@@ -164,6 +177,14 @@ function readState(file: string, identity: string): State | null {
     const state = JSON.parse(body) as State
     const ok = state.identity === identity && state.statics && typeof state.statics === 'object' && state.compile && typeof state.compile === 'object'
     return ok ? state : null
+  } catch {
+    return null
+  }
+}
+
+function integrityOfFile(file: string): string | null {
+  try {
+    return integrity(fs.readFileSync(file))
   } catch {
     return null
   }

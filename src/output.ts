@@ -1,16 +1,32 @@
 // The artifact directory: content-addressed and append-only. Every write goes to a temp
 // file in the same directory and is renamed into place, so no reader ever sees half a file,
-// and a fingerprinted file that already exists is never written again.
+// and a fingerprinted file that is in place is never written again. One that is not (missing,
+// the wrong size, or with --verify the wrong hash) is written again with exactly the bytes
+// its name promises, and the build says so: a repair.
 import fs from 'node:fs'
 import path from 'node:path'
-import { buildError, displayPath } from './diagnostics.js'
+import { buildError, displayPath, message, type Message } from './diagnostics.js'
+import { integrity } from './fingerprint.js'
 import { tempPath } from './temp.js'
 import type { Staged } from './workers/asset-jobs.js'
 
 export interface OutputFile {
   /** Path relative to the artifact directory, POSIX separators. */
   file: string
-  bytes: Buffer
+  size: number
+  integrity: string
+  /** Bytes when this build has them; stageOutputs fills them in when it had to fetch them. */
+  bytes?: Buffer
+}
+
+/** A file of the artifact directory that was missing or wrong and was written again. */
+export interface Repair {
+  /** Path relative to the working directory, as in messages. */
+  file: string
+  /** The size the manifest records. */
+  size: number
+  /** What was there: null when missing; the same size as `size` when only the bytes were wrong (--verify). */
+  found: number | null
 }
 
 /**
@@ -19,6 +35,9 @@ export interface OutputFile {
  */
 export class Stage {
   private readonly staged: Staged[] = []
+  /** After commit: files renamed into place where there was none, and files that replaced wrong ones. */
+  readonly created: string[] = []
+  readonly replaced: { dest: string; found: number }[] = []
 
   add(files: Staged[]): void {
     this.staged.push(...files)
@@ -28,12 +47,21 @@ export class Stage {
     return this.staged.length
   }
 
-  /** Renames every staged file into place. Same name means same bytes, so one already there wins. */
+  /**
+   * Renames every staged file into place. Same name means same bytes, so one already there
+   * wins, except one found wrong while staging, which the rename replaces (atomically).
+   */
   async commit(cwd: string): Promise<number> {
-    for (const { temp, dest } of this.staged) {
+    for (const { temp, dest, replaces } of this.staged) {
       try {
-        if (fs.existsSync(dest)) await fs.promises.rm(temp, { force: true })
-        else await fs.promises.rename(temp, dest)
+        if (replaces !== undefined) {
+          await fs.promises.rename(temp, dest)
+          this.replaced.push({ dest, found: replaces })
+        } else if (fs.existsSync(dest)) await fs.promises.rm(temp, { force: true })
+        else {
+          await fs.promises.rename(temp, dest)
+          this.created.push(dest)
+        }
       } catch (err) {
         throw fileError(Object.assign(err as NodeJS.ErrnoException, { path: dest }), cwd)
       }
@@ -46,25 +74,75 @@ export class Stage {
   }
 }
 
-/** Stages the compiled files that are not already in place. */
-export async function stageOutputs(outDir: string, files: OutputFile[], stage: Stage, cwd: string): Promise<void> {
+/**
+ * Stages the compiled files that are not in place, and replacements for those that are
+ * there with the wrong size (with `verify`, the wrong hash). A file without bytes was found
+ * in place by the compile cache (its size checked); only `verify` looks at it again, and
+ * when it is wrong its bytes come from `cached` and are filled in, so its compressed
+ * variants are made from the right bytes.
+ */
+export async function stageOutputs(outDir: string, files: OutputFile[], stage: Stage, cwd: string, verify: boolean, cached: (f: OutputFile) => Buffer | null): Promise<void> {
   await Promise.all(files.map(async (f) => {
+    if (!f.bytes && !verify) return
     const dest = path.join(outDir, f.file)
     const existing = await fs.promises.lstat(dest).catch(() => null)
+    let replaces: number | undefined
     if (existing) {
-      if (!existing.isFile() || existing.size !== f.bytes.length) throw fileError({ code: 'EKILNDIFFERENT', path: dest } as NodeJS.ErrnoException, cwd)
-      return
+      const right = existing.isFile() && existing.size === f.size && (!verify || (await hashOf(dest)) === f.integrity)
+      if (right) return
+      replaces = existing.size
     }
+    const bytes = f.bytes ?? cached(f)
+    // Never write bytes other than the name promises; the compile cache keeps the bytes of every
+    // output it lets a build skip (cache.ts), so this means that cache changed under the build.
+    if (!bytes || integrity(bytes) !== f.integrity) {
+      throw buildError(`Cannot repair ${displayPath(dest, cwd)}: its bytes are wrong and no good copy is at hand`, null, 'build again; if this repeats, remove the build cache directory (--cache-dir)')
+    }
+    f.bytes = bytes
     const temp = tempPath(dest)
     try {
       await fs.promises.mkdir(path.dirname(dest), { recursive: true })
-      await fs.promises.writeFile(temp, f.bytes, { flag: 'wx' })
+      await fs.promises.writeFile(temp, bytes, { flag: 'wx' })
     } catch (err) {
       await fs.promises.rm(temp, { force: true })
       throw fileError(Object.assign(err as NodeJS.ErrnoException, { path: dest }), cwd)
     }
-    stage.add([{ temp, dest }])
+    stage.add([{ temp, dest, replaces }])
   }))
+}
+
+async function hashOf(file: string): Promise<string> {
+  return integrity(await fs.promises.readFile(file))
+}
+
+/**
+ * What this build wrote again after commit: every replacement, and every file created that
+ * the previous manifest (still `manifestPath` until the new one is written) listed, which
+ * means it had gone missing. `files` are the new manifest's.
+ */
+export function repairsOf(stage: Stage, outDir: string, manifestPath: string, files: Record<string, { size: number }>, cwd: string): Repair[] {
+  const rel = (dest: string) => path.relative(outDir, dest).split(path.sep).join('/')
+  const repairs: Repair[] = stage.replaced.map(({ dest, found }) => ({ file: displayPath(dest, cwd), size: files[rel(dest)]?.size ?? 0, found }))
+  if (stage.created.length) {
+    const before = listedIn(manifestPath)
+    for (const dest of stage.created) if (before.has(rel(dest))) repairs.push({ file: displayPath(dest, cwd), size: files[rel(dest)]?.size ?? 0, found: null })
+  }
+  return repairs.sort((a, b) => (a.file < b.file ? -1 : 1))
+}
+
+function listedIn(manifestPath: string): Set<string> {
+  try {
+    return new Set(Object.keys((JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { files?: object }).files ?? {}))
+  } catch {
+    return new Set()
+  }
+}
+
+/** A repair as a warning: not a problem in the sources, so it stays a warning under --strict (build.ts). */
+export function repairMessage(r: Repair): Message {
+  const was = r.found === null ? `was missing, expected ${r.size} bytes` : r.found === r.size ? `was ${r.size} bytes with the wrong content` : `was ${r.found} bytes, expected ${r.size}`
+  return message(`repaired ${r.file} (${was})`, null,
+    'something other than Kiln changed the artifact directory; the file was written again with exactly the bytes its name promises')
 }
 
 /** Writes bytes to `dest` atomically; with `durable`, fsyncs the file and its directory. */
@@ -103,10 +181,6 @@ async function syncDir(dir: string): Promise<void> {
  */
 export function fileError(e: NodeJS.ErrnoException, cwd: string, outDir?: string): ReturnType<typeof buildError> {
   const where = e.path ? displayPath(e.path.replace(/\/\.([^/]+)\.\d+\.[0-9a-f]+\.kiln-tmp$/, '/$1'), cwd) : 'a file'
-  if (e.code === 'EKILNDIFFERENT') {
-    return buildError(`${where} exists with different content; fingerprinted files are never overwritten`, null,
-      'the artifact directory was changed by something other than Kiln: remove that file and build again')
-  }
   const writing = !outDir || !e.path || e.path.startsWith(outDir + path.sep) || e.path === outDir
   return buildError(`Cannot ${writing ? 'write' : 'read'} ${where}: ${e.code ?? e.message}`, null, hintFor(e.code, writing))
 }

@@ -42,6 +42,8 @@ export class Statics implements StaticLookup {
     private readonly stage: Stage,
     private readonly compress: CompressSettings | null,
     private readonly cache: BuildCache,
+    /** --verify: every file and variant goes through a job that hashes what is in place. */
+    private readonly verify = false,
   ) {}
 
   /** Starts fingerprinting every discovered static file; resolves when all are done. */
@@ -60,13 +62,13 @@ export class Statics implements StaticLookup {
         this.stats.cached++
         // The common rebuild: the cache knows the file and its variants, and they are in place.
         const file = fingerprintName(name, hashOfDigest(Buffer.from(known.sha256, 'hex')))
-        if (known.variants && this.inPlace(file, stat.size, known.variants)) {
+        if (known.variants && !this.verify && this.inPlace(file, stat.size, known.variants)) {
           this.stats.reusedVariants += known.variants.length
           this.cache.rememberStatic(key, known, known.variants, this.compressKey, known)
           return asset(file, known, known.variants)
         }
       }
-      const r = await this.pool.run<IngestResult>({ kind: 'ingest', abs, size: stat.size, name, outDir: this.outDir, known, compress: this.compress })
+      const r = await this.pool.run<IngestResult>({ kind: 'ingest', abs, size: stat.size, name, outDir: this.outDir, known, compress: this.compress, verify: this.verify })
         .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, this.cwd, this.outDir)))
       this.stage.add(r.staged)
       this.count(r)

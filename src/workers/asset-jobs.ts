@@ -27,6 +27,11 @@ export interface CompressSettings {
 export interface Staged {
   temp: string
   dest: string
+  /**
+   * Set when `dest` exists with bytes other than its name promises (truncated, deleted
+   * halfway, edited by hand): the size found there. The rename then replaces it: a repair.
+   */
+  replaces?: number
 }
 
 export interface Variant {
@@ -52,6 +57,8 @@ export interface IngestJob {
   /** From the build cache: skip reading and hashing. */
   known: Fingerprint | null
   compress: CompressSettings | null
+  /** --verify: hash a file already in place instead of trusting its size. */
+  verify: boolean
 }
 
 export interface CompressJob {
@@ -146,9 +153,21 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
   const file = fingerprintName(job.name, hashOfDigest(Buffer.from(fp.sha256, 'hex')))
   const dest = path.join(job.outDir, file)
   const existing = await fs.promises.lstat(dest).catch(() => null)
-  if (existing) {
+  const wrong = existing && (!existing.isFile() || existing.size !== size || (job.verify && (await digestFile(dest)).integrity !== fp.integrity))
+  if (wrong && job.known) {
+    // A repair writes exactly the bytes the name promises: hash the source rather than trust the cache.
+    return ingest({ ...job, known: null }, temps)
+  }
+  if (existing && wrong) {
+    // The bytes are the source's, just hashed: in memory, or already streamed to the temp file.
+    if (!temp) {
+      temp = newTemp(dest, temps)
+      await fs.promises.writeFile(temp, bytes!, { flag: 'wx' })
+    }
+    stats.copied++
+    staged.push({ temp, dest, replaces: existing.size })
+  } else if (existing) {
     if (temp) await fs.promises.rm(temp, { force: true })
-    if (!existing.isFile() || existing.size !== size) throw Object.assign(new Error('exists with different content'), { code: 'EKILNDIFFERENT', path: dest })
   } else {
     if (!temp) {
       await mkdirOnce(path.dirname(dest))
@@ -195,10 +214,16 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
   const vfile = file + SUFFIX[encoding]
   const dest = path.join(outDir, vfile)
   const cached = c.cacheDir ? path.join(c.cacheDir, 'compress', `${sha256}.${encoding}.q${encoding === 'br' ? c.brotliQuality : c.gzipLevel}`) : null
-  if (await exists(dest)) {
-    const bytes = await fs.promises.readFile(dest)
-    stats.reusedVariants++
-    return { encoding, file: vfile, size: bytes.length, integrity: integrity(bytes) }
+  let replaces: number | undefined
+  const existing = await fs.promises.lstat(dest).catch(() => null)
+  if (existing) {
+    // Kept only if it decompresses to exactly the source: a truncated or corrupted variant
+    // is never listed, it is made again and replaces the one found.
+    if (existing.isFile() && (await verifiedFromCache(dest, encoding, sha256))) {
+      stats.reusedVariants++
+      return { encoding, file: vfile, ...(await digestFile(dest)) }
+    }
+    replaces = existing.size
   }
   if (cached && (await exists(`${cached}.skip`))) return null
   await mkdirOnce(path.dirname(dest))
@@ -218,7 +243,7 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
     await fs.promises.rm(temp, { force: true })
     return null
   }
-  staged.push({ temp, dest })
+  staged.push({ temp, dest, replaces })
   return { encoding, file: vfile, ...out }
 }
 
@@ -266,7 +291,7 @@ function compress(encoding: Encoding, bytes: Buffer, c: CompressSettings): Promi
   })
 }
 
-/** True when the cached variant decompresses to exactly the content with this SHA-256. */
+/** True when the variant (cached, or in the artifact directory) decompresses to exactly the content with this SHA-256. */
 async function verifiedFromCache(cached: string, encoding: Encoding, sha256: string): Promise<boolean> {
   try {
     const { digest } = await hashStream('sha256', fs.createReadStream(cached), encoding === 'br' ? zlib.createBrotliDecompress() : zlib.createGunzip())
