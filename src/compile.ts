@@ -12,6 +12,7 @@ import type { ResolvedConfig } from './config.js'
 import type { SourceFile, Sources } from './discover.js'
 import type { StaticLookup, Statics } from './statics.js'
 import { resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
+import { findPostcssConfig, loadPostcssConfig, type UserPostcss } from './compilers/postcss-config.js'
 import { VERSION } from './version.js'
 import { integrity } from './fingerprint.js'
 import type { BuildSession } from './session.js'
@@ -30,14 +31,23 @@ export interface Compiled {
   esbuild: 'none' | 'full' | 'incremental'
 }
 
+/** Loaded once per build, and only when something is compiled. */
+interface Tools {
+  targets: Targets
+  /** The project's PostCSS config (its plugins run in every stylesheet). */
+  user: UserPostcss
+}
+
 interface Unit {
   id: string
   entries: SourceFile[]
-  compile: (targets: Targets, statics: StaticLookup, warnings: Message[]) => Promise<CompileResult & { incremental?: boolean }>
+  compile: (tools: Tools, statics: StaticLookup, warnings: Message[]) => Promise<CompileResult & { incremental?: boolean }>
 }
 
 export async function compile(config: ResolvedConfig, sources: Sources, statics: Statics, cache: BuildCache, warnings: Message[], session?: BuildSession): Promise<Compiled> {
-  const base = baseKey(config, sources)
+  const mode = session ? 'development' : 'production'
+  const postcssConfig = findPostcssConfig(config.cwd)
+  const base = baseKey(config, sources, postcssConfig, mode)
   const units = unitsOf(config, sources, session)
   let esbuildRun: Compiled['esbuild'] = 'none'
   const entries: CompiledEntry[] = []
@@ -55,9 +65,9 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
     outputs.push(...reused.outputs)
   }
   if (pending.length) {
-    // Targets and the compilers load only when something is compiled.
-    const targets = await resolveTargets(config.cwd)
-    const settled = await Promise.allSettled(pending.map((unit) => runUnit(unit, keyOf([base, unit.id]), config, targets, statics, cache, warnings)))
+    // Targets, the PostCSS config and the compilers load only when something is compiled.
+    const [targets, user] = await Promise.all([resolveTargets(config.cwd), loadPostcssConfig(config.cwd, mode)])
+    const settled = await Promise.allSettled(pending.map((unit) => runUnit(unit, keyOf([base, unit.id]), config, { targets, user }, statics, cache, warnings, postcssConfig)))
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
     if (errors.length) throw new KilnError(errors)
     for (const s of settled) {
@@ -71,8 +81,9 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
 }
 
 function unitsOf(config: ResolvedConfig, sources: Sources, session?: BuildSession): Unit[] {
-  const common = (targets: Targets, statics: StaticLookup) => ({
+  const common = ({ targets, user }: Tools, statics: StaticLookup) => ({
     cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics,
+    strict: config.strict, inlineLimit: config.inlineLimit, user, ignore: [config.outDir, path.resolve(config.cwd, config.cacheDir)],
   })
   const scripts = sources.entries.filter((e) => e.kind === 'script')
   const units: Unit[] = []
@@ -80,27 +91,27 @@ function unitsOf(config: ResolvedConfig, sources: Sources, session?: BuildSessio
     units.push({
       id: 'scripts',
       entries: scripts,
-      compile: async (targets, statics, warnings) => (await import('./compilers/javascript.js')).compileScripts(scripts, common(targets, statics), warnings, session),
+      compile: async (tools, statics, warnings) => (await import('./compilers/javascript.js')).compileScripts(scripts, common(tools, statics), warnings, session),
     })
   }
   for (const style of sources.entries.filter((e) => e.kind === 'style')) {
     units.push({
       id: `style:${style.logical}`,
       entries: [style],
-      compile: async (targets, statics, warnings) => (await import('./compilers/stylesheet.js'))
-        .compileStylesheet(style, { ...common(targets, statics), strict: config.strict, inlineLimit: config.inlineLimit }, warnings, new Set()),
+      compile: async (tools, statics, warnings) => (await import('./compilers/stylesheet.js'))
+        .compileStylesheet(style, common(tools, statics), warnings, new Set()),
     })
   }
   return units
 }
 
-async function runUnit(unit: Unit, key: string, config: ResolvedConfig, targets: Targets, statics: Statics, cache: BuildCache, warnings: Message[]) {
+async function runUnit(unit: Unit, key: string, config: ResolvedConfig, tools: Tools, statics: Statics, cache: BuildCache, warnings: Message[], postcssConfig: string | null) {
   const mine: Message[] = []
   const referenced = new Set<string>()
   try {
-    const result = await unit.compile(targets, statics.tracking(referenced), mine)
+    const result = await unit.compile(tools, statics.tracking(referenced), mine)
     const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: integrity(f.bytes) }))
-    const inputs = new Set([...result.inputs, ...referenced, ...projectFiles(config)])
+    const inputs = new Set([...result.inputs, ...referenced, ...projectFiles(config, postcssConfig)])
     const record: CompileRecord = {
       key,
       inputs: [...inputs].sort().flatMap((p) => {
@@ -143,17 +154,26 @@ function errorsOf(reason: unknown): Message[] {
  * compilers' versions, every option that changes output, the browserslist configuration,
  * and the list of source names (a new file can change how an import resolves).
  */
-function baseKey(config: ResolvedConfig, sources: Sources): string {
+function baseKey(config: ResolvedConfig, sources: Sources, postcssConfig: string | null, mode: string): string {
   const { cacheDir: _c, verifyCache: _v, configFile: _f, ...options } = config
   const names = [...sources.entries, ...sources.modules, ...sources.statics].map((f) => f.logical).sort()
-  return keyOf({ kiln: VERSION, tools: toolVersions(), options, browserslist: targetInputs(config.cwd, process.env), names })
+  // The PostCSS config's path and the env its functions see; its content is an input of every unit.
+  const postcss = postcssConfig ? [postcssConfig, mode] : null
+  return keyOf({ kiln: VERSION, tools: toolVersions(), options, browserslist: targetInputs(config.cwd, process.env), names, postcss })
 }
 
-/** Files that change how sources compile without being sources: package.json, tsconfig.json. */
-function projectFiles(config: ResolvedConfig): string[] {
+/**
+ * Files that change how sources compile without being sources: package.json, tsconfig.json;
+ * with a PostCSS config, the config and the lockfiles (a plugin upgraded in node_modules).
+ */
+function projectFiles(config: ResolvedConfig, postcssConfig: string | null): string[] {
   const dirs = new Set([config.cwd, config.rootDir])
-  return [...dirs].flatMap((d) => ['package.json', 'tsconfig.json', 'jsconfig.json'].map((f) => path.join(d, f)))
+  const files = [...dirs].flatMap((d) => ['package.json', 'tsconfig.json', 'jsconfig.json'].map((f) => path.join(d, f)))
+  if (postcssConfig) files.push(postcssConfig, ...LOCKFILES.map((f) => path.join(config.cwd, f)))
+  return files
 }
+
+const LOCKFILES = ['package-lock.json', 'node_modules/.package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb']
 
 function inPlace(outDir: string, f: CompiledFile): boolean {
   return fs.statSync(path.join(outDir, f.file), { throwIfNoEntry: false })?.size === f.size

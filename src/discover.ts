@@ -5,9 +5,10 @@ import path from 'node:path'
 import fg from 'fast-glob'
 import { buildError, KilnError, message, displayPath, type Location, type Message } from './diagnostics.js'
 import { parseFingerprint } from './fingerprint.js'
+import { STYLE_EXTS, UNSUPPORTED } from './compilers/preprocessors.js'
 
 export const SCRIPT_EXTS = ['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']
-const ENTRY_EXTS = ['.js', '.mjs', '.ts', '.tsx', '.jsx', '.css']
+const ENTRY_EXTS = ['.js', '.mjs', '.ts', '.tsx', '.jsx', ...STYLE_EXTS]
 
 export type SourceKind = 'script' | 'style' | 'static'
 
@@ -31,7 +32,7 @@ export interface Sources {
 
 export function kindOf(file: string): SourceKind {
   const ext = path.extname(file).toLowerCase()
-  if (ext === '.css') return 'style'
+  if (STYLE_EXTS.includes(ext)) return 'style'
   if (SCRIPT_EXTS.includes(ext)) return 'script'
   return 'static'
 }
@@ -64,11 +65,20 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
 
   const chosen = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
   // Type declarations are modules the type checker reads; they never compile to anything.
-  const isEntry = (f: SourceFile) => chosen(f) && !/\.d\.[mc]?ts$/.test(f.logical)
+  // Sass partials (_x.scss) exist to be @used; they are never entries.
+  const isEntry = (f: SourceFile) => chosen(f) && !/\.d\.[mc]?ts$/.test(f.logical) && !/(^|\/)_[^/]*\.s[ac]ss$/i.test(f.logical)
   const entries: SourceFile[] = []
   const modules: SourceFile[] = []
   const statics: SourceFile[] = []
   for (const f of files) {
+    const unsupported = UNSUPPORTED[path.extname(f.logical).toLowerCase()]
+    if (unsupported) {
+      // Never silently copied as if it were a static file.
+      const entryLike = entryGlobs ? chosen({ ...f, kind: 'style' }) : !f.logical.includes('/')
+      const m = message(`Kiln cannot build ${f.logical}: ${unsupported} is not supported`, { file: displayPath(f.abs, cwd), line: 1, column: 0 },
+        entryLike ? 'compile it to CSS first, or rewrite it as .scss, .less or .css' : 'copied as a static file; compile it to CSS (or rewrite it as .scss, .less or .css) to use it')
+      ;(entryLike ? errors : warnings).push(m)
+    }
     if (f.kind === 'static') statics.push(f)
     else if (isEntry(f)) entries.push(f)
     else modules.push(f)

@@ -5,28 +5,38 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import * as esbuild from 'esbuild'
-import postcss from 'postcss'
-import { KilnError, message, type Message } from '../diagnostics.js'
-import { fromCssSyntaxError } from '../css/parse.js'
+import { KilnError, type Message } from '../diagnostics.js'
 import { localReference } from '../css/references.js'
+import { PLACEHOLDER_PATH, UrlPlaceholders } from '../css/url-placeholders.js'
 import { encodePath } from '../runtime/url-path.js'
 import type { SourceFile } from '../discover.js'
 import type { StaticLookup } from '../statics.js'
 import type { BuildSession } from '../session.js'
-import type { Targets } from '../targets.js'
 import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
-import type { CompiledEntry, CompileResult } from './types.js'
+import { findPeer, missingPeer, PREPROCESSORS, STYLE_EXTS, UNSUPPORTED } from './preprocessors.js'
+import { runStylePipeline, type StyleOptions } from './style-pipeline.js'
+import type { CompiledEntry, CompileResult, EmittedFile } from './types.js'
 
-export interface ScriptOptions {
-  cwd: string
-  root: string
+export interface ScriptOptions extends StyleOptions {
   outDir: string
-  publicPath: string
   minify: boolean
-  sourcemap: boolean
-  targets: Targets
-  statics: StaticLookup
 }
+
+/** Stylesheets a script may import; `.module.*` ones are CSS Modules (esbuild's local-css loader). */
+const STYLE_FILE = new RegExp(`(${STYLE_EXTS.map((e) => e.replace('.', '\\.')).join('|')})$`, 'i')
+const MODULE_STYLE = /\.module\.[a-z]+$/i
+const PREPROCESSED = new RegExp(`(${Object.keys(PREPROCESSORS).map((e) => e.replace('.', '\\.')).join('|')})$`, 'i')
+const UNSUPPORTED_STYLE = new RegExp(`(${Object.keys(UNSUPPORTED).map((e) => e.replace('.', '\\.')).join('|')})$`, 'i')
+
+/** What the plugin learns during one build: files read that esbuild's metafile does not list (Sass partials, Tailwind's sources). */
+interface PluginState {
+  inputs: Set<string>
+  /** url()s in CSS: resolved per written stylesheet once the bundle is written. */
+  placeholders: UrlPlaceholders
+}
+
+/** The state of a kept esbuild context's plugin (kiln watch), by context. */
+const states = new WeakMap<object, PluginState>()
 
 /** Files a script may import as a URL. Anything else that is not JS, CSS or JSON is an esbuild error. */
 const STATIC_EXTENSIONS = 'png|jpe?g|gif|svg|webp|avif|ico|bmp|cur|woff2?|ttf|otf|eot|wasm|pdf|mp4|webm|mp3|ogg|wav|txt|md|csv|xml|html?|webmanifest'
@@ -37,19 +47,26 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
   if (entries.length === 0) return { entries: [], files: [], inputs: [], incremental: false }
   let result: esbuild.BuildResult<{ metafile: true; write: false }>
   let incremental = false
+  let state: PluginState = { inputs: new Set(), placeholders: new UrlPlaceholders() }
   try {
     if (session) {
       // kiln watch: one esbuild context across rebuilds, as long as the options stay the same.
-      const key = JSON.stringify([entries.map((e) => e.abs), o.cwd, o.outDir, o.root, o.minify, o.sourcemap, o.targets.esbuild, o.targets.queries, o.publicPath])
+      // A changed PostCSS config (its plugins are captured by the context's plugin) needs a new context too.
+      const key = JSON.stringify([entries.map((e) => e.abs), o.cwd, o.outDir, o.root, o.minify, o.sourcemap, o.targets.esbuild, o.targets.queries, o.publicPath,
+        o.strict, o.inlineLimit, o.user.file, o.user.plugins.length ? userConfigStamp(o) : null])
       if (session.scripts?.key !== key) {
         await session.dispose()
         const statics = { current: o.statics }
-        session.scripts = { key, statics, context: await esbuild.context(buildOptions(entries, o, () => statics.current)) }
+        const state: PluginState = { inputs: new Set(), placeholders: new UrlPlaceholders() }
+        const context = await esbuild.context(buildOptions(entries, o, () => statics.current, state))
+        states.set(context, state)
+        session.scripts = { key, statics, context }
       } else incremental = true
       session.scripts!.statics.current = o.statics
       result = await session.scripts!.context.rebuild()
+      state = states.get(session.scripts!.context)!
     } else {
-      result = await esbuild.build(buildOptions(entries, o, () => o.statics))
+      result = await esbuild.build(buildOptions(entries, o, () => o.statics, state))
     }
   } catch (err) {
     const failure = esbuildFailure(err)
@@ -57,10 +74,21 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
     throw err
   }
   for (const w of result.warnings) warnings.push(fromEsbuild(w, o.cwd, o.root))
-  return { ...collect(result, entries, o), incremental }
+  const collected = collect(result, entries, o, state)
+  return { ...collected, inputs: [...new Set([...collected.inputs, ...state.inputs])], incremental }
 }
 
-function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => StaticLookup): esbuild.BuildOptions & { metafile: true; write: false } {
+/** The user's PostCSS config as of now (kiln watch: an edit means new plugins, so a new context). */
+function userConfigStamp(o: ScriptOptions): string {
+  try {
+    const s = fs.statSync(o.user.file!)
+    return `${s.size}:${s.mtimeMs}`
+  } catch {
+    return ''
+  }
+}
+
+function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => StaticLookup, state: PluginState): esbuild.BuildOptions & { metafile: true; write: false } {
   return {
     absWorkingDir: o.cwd,
     entryPoints: entries.map((e) => e.abs),
@@ -78,12 +106,12 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: [kilnPlugin(o, statics)],
+    plugins: [kilnPlugin(o, statics, state)],
   }
 }
 
 /** Turns esbuild's metafile into manifest entries: each entry's static closure, lazy chunks and CSS. */
-function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, entries: SourceFile[], o: ScriptOptions): CompileResult {
+function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, entries: SourceFile[], o: ScriptOptions, state: PluginState): CompileResult {
   const rel = (p: string) => path.relative(o.outDir, path.resolve(o.cwd, p)).split(path.sep).join('/')
   const outputs = result.metafile.outputs
   const byEntry = new Map<string, string>()
@@ -115,24 +143,43 @@ function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, 
     if (dynamic.size) c.dynamicImports = [...dynamic]
     return c
   })
-  const files = result.outputFiles.map((f) => ({ file: path.relative(o.outDir, f.path).split(path.sep).join('/'), bytes: Buffer.from(f.contents) }))
+  const files = resolveUrls(result.outputFiles.map((f) => ({ file: path.relative(o.outDir, f.path).split(path.sep).join('/'), bytes: Buffer.from(f.contents) })), state.placeholders)
   // Inputs in a plugin namespace ("ns:path") are virtual; the rest are files under cwd.
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !/^[a-z-]+:/.test(p)).map((p) => path.resolve(o.cwd, p))
   return { entries: compiled, files, inputs }
 }
 
-function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup): esbuild.Plugin {
+/** Each written stylesheet's url() placeholders → paths relative to it; its map's columns follow. */
+function resolveUrls(files: EmittedFile[], placeholders: UrlPlaceholders): EmittedFile[] {
+  const byName = new Map(files.map((f) => [f.file, f]))
+  const done = new Map<string, Buffer>()
+  for (const f of files) {
+    if (!f.file.endsWith('.css')) continue
+    const mapFile = byName.get(`${f.file}.map`)
+    const r = placeholders.resolve(f.file, f.bytes.toString('utf8'), mapFile ? mapFile.bytes.toString('utf8') : null)
+    done.set(f.file, Buffer.from(r.css))
+    if (mapFile && r.map !== null) done.set(mapFile.file, Buffer.from(r.map))
+  }
+  return files.map((f) => (done.has(f.file) ? { file: f.file, bytes: done.get(f.file)! } : f))
+}
+
+function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup, state: PluginState): esbuild.Plugin {
   const url = (file: string) => o.publicPath + encodePath(file)
   return {
     name: 'kiln',
     setup(build) {
+      build.onStart(() => {
+        state.inputs.clear()
+      })
       // `import logo from './logo.svg'` → the fingerprinted URL under the public path.
       build.onLoad({ filter: STATIC_IMPORT }, async (args) => {
         const asset = await statics().lookup(args.path)
         if (!asset) return undefined
         return { contents: `export default ${JSON.stringify(url(asset.file))}`, loader: 'js' }
       })
-      // url() inside CSS imported from JS: point at the same fingerprinted static file.
+      // Placeholders written by Kiln's url() step (style-pipeline.ts) stay as they are until the bundle is written.
+      build.onResolve({ filter: PLACEHOLDER_PATH }, (args) => (args.kind === 'url-token' ? { path: args.path, external: true } : undefined))
+      // A url() the pipeline did not rewrite (outside a declaration): the same fingerprinted file, through a placeholder.
       build.onResolve({ filter: STATIC_URL }, async (args) => {
         if (args.kind !== 'url-token') return undefined
         const ref = localReference(args.path)
@@ -140,21 +187,37 @@ function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup): esbuild.Plug
         const abs = path.resolve(args.resolveDir, ref.pathname)
         const asset = await statics().lookup(abs)
         if (!asset) return undefined
-        return { path: url(asset.file) + ref.suffix, external: true }
+        return { path: state.placeholders.for(asset.file, ref.suffix), external: true }
       })
-      // CSS imported from JS gets the same autoprefixing as CSS entries.
-      build.onLoad({ filter: /\.css$/ }, async (args) => {
-        const text = await fs.promises.readFile(args.path, 'utf8')
+      // Sass and Less need their optional peer: a missing one is an error at the import.
+      build.onResolve({ filter: PREPROCESSED }, (args) => {
+        if (args.kind === 'entry-point' || args.pluginData === 'kiln-checked') return undefined
+        const p = PREPROCESSORS[path.extname(args.path).toLowerCase()]!
+        if (findPeer(p, o.cwd)) return undefined
+        return { errors: [toPartial(missingPeer(p, args.path, null).errors[0]!)] }
+      })
+      build.onResolve({ filter: UNSUPPORTED_STYLE }, (args) => ({
+        errors: [{ text: `Kiln cannot build ${path.basename(args.path)}: ${UNSUPPORTED[path.extname(args.path).toLowerCase()]} is not supported`,
+          notes: [{ text: 'compile it to CSS first, or rewrite it as .scss, .less or .css' }] }],
+      }))
+      // Stylesheets imported from JS go through the same pipeline as CSS entries (style-pipeline.ts), except @import, which esbuild bundles.
+      build.onLoad({ filter: STYLE_FILE }, async (args) => {
+        const warnings: Message[] = []
         try {
-          const r = await postcss([o.targets.autoprefixer]).process(text, { from: args.path, to: args.path, map: { inline: true, sourcesContent: true } })
-          return { contents: r.css, loader: 'css' }
+          const css = await runStylePipeline({ file: args.path, to: args.path, inlineImports: false, outDir: null, placeholders: state.placeholders, location: null },
+            { ...o, statics: statics() }, warnings, state.inputs)
+          return { contents: css, loader: MODULE_STYLE.test(args.path) ? 'local-css' : 'css', resolveDir: path.dirname(args.path), warnings: warnings.map(toPartial) }
         } catch (err) {
-          const e = fromCssSyntaxError(err, o.cwd)
-          if (!(e instanceof KilnError)) throw err
-          const m = e.errors[0] ?? message('CSS error')
-          return { errors: [{ text: m.text, location: m.location ? { file: args.path, line: m.location.line, column: m.location.column, lineText: m.location.lineText } : null }] }
+          if (!(err instanceof KilnError)) throw err
+          return { errors: err.errors.map(toPartial), warnings: warnings.map(toPartial) }
         }
       })
     },
   }
+}
+
+/** A Kiln message as esbuild takes it from a plugin (esbuild reports it, and fromEsbuild turns it back). */
+function toPartial(m: Message): esbuild.PartialMessage {
+  const loc = (l: Message['location']) => (l ? { file: l.file, line: l.line, column: l.column, lineText: l.lineText } : null)
+  return { text: m.text, location: loc(m.location), notes: m.notes.map((n) => ({ text: n.text, location: loc(n.location ?? null) })) }
 }

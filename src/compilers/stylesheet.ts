@@ -1,52 +1,30 @@
-// CSS entries: inline @imports, rewrite url()s, autoprefix (postcss), then lower and
-// minify with esbuild, which also carries postcss's source map through.
+// Stylesheet entries (.css, .pcss, .scss, .sass, .less): the pipeline of style-pipeline.ts
+// (preprocess, @imports, the user's PostCSS plugins, autoprefixer, url()s), then lowering
+// and minifying with esbuild, which also carries the source map through. `theme.scss` is
+// written as `theme-HASH.css`; its manifest key stays `theme.scss`.
 import path from 'node:path'
 import * as esbuild from 'esbuild'
-import postcss from 'postcss'
-import { KilnError, type Message } from '../diagnostics.js'
+import { KilnError, displayPath, type Message } from '../diagnostics.js'
 import { contentHash, fingerprintName } from '../fingerprint.js'
-import { inlineImports } from '../css/inline-imports.js'
-import { fromCssSyntaxError, parseStylesheet } from '../css/parse.js'
-import { rewriteUrls } from '../css/rewrite-urls.js'
 import type { SourceFile } from '../discover.js'
-import type { StaticLookup } from '../statics.js'
-import type { Targets } from '../targets.js'
 import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
+import { runStylePipeline, type StyleOptions } from './style-pipeline.js'
 import type { CompileResult } from './types.js'
 
-export interface StylesheetOptions {
-  cwd: string
-  root: string
+export interface StylesheetOptions extends StyleOptions {
   outDir: string
-  publicPath: string
   minify: boolean
-  sourcemap: boolean
-  strict: boolean
-  inlineLimit: number
-  targets: Targets
-  statics: StaticLookup
 }
 
 export async function compileStylesheet(entry: SourceFile, o: StylesheetOptions, warnings: Message[], inputs: Set<string>): Promise<CompileResult> {
   const logicalCss = entry.logical.replace(/\.[^./]+$/, '') + '.css'
-  const errors: Message[] = []
-  let css: string
-  try {
-    const sheet = parseStylesheet(entry.abs, o.cwd)
-    inlineImports(sheet, entry.abs, { cwd: o.cwd, root: o.root, publicPath: o.publicPath, files: inputs })
-    // url()s are rewritten last, after autoprefixer (which may copy them into prefixed
-    // declarations): parsing and prefixing need no fingerprints, so they overlap with the
-    // static files being hashed.
-    const urls = { ...o, outDir: path.posix.dirname(logicalCss).replace(/^\.$/, ''), warnings, errors }
-    const to = path.join(o.outDir, logicalCss)
-    const result = await postcss([o.targets.autoprefixer, { postcssPlugin: 'kiln-urls', OnceExit: (root) => rewriteUrls(root, urls) }])
-      .process(sheet, { from: entry.abs, to, map: o.sourcemap ? { inline: true, sourcesContent: true } : false })
-    if (errors.length) throw new KilnError(errors)
-    for (const w of result.warnings()) warnings.push({ text: w.text, location: w.node?.source?.input.file ? { file: path.relative(o.cwd, w.node.source.input.file), line: w.line ?? 1, column: (w.column ?? 1) - 1 } : null, notes: [] })
-    css = result.css
-  } catch (err) {
-    throw fromCssSyntaxError(err, o.cwd)
-  }
+  // url()s are rewritten last, after autoprefixer (which may copy them into prefixed
+  // declarations): parsing and prefixing need no fingerprints, so they overlap with the
+  // static files being hashed.
+  const css = await runStylePipeline({
+    file: entry.abs, to: path.join(o.outDir, logicalCss), inlineImports: true, outDir: path.posix.dirname(logicalCss).replace(/^\.$/, ''),
+    location: { file: displayPath(entry.abs, o.cwd), line: 1, column: 0 },
+  }, o, warnings, inputs)
   let out: esbuild.TransformResult
   try {
     out = await esbuild.transform(css, {

@@ -45,6 +45,10 @@ export function inlineImports(sheet: Root, file: string, ctx: ImportContext, sta
       const chain = [...stack.slice(stack.indexOf(target)), target].map((f) => displayPath(f, ctx.cwd)).join(' → ')
       throw buildError(`Circular @import: ${chain}`, where(node, ctx), 'remove one of the @import rules in the cycle')
     }
+    if (/\.(s[ac]ss|less|styl|stylus)$/i.test(target)) {
+      throw buildError(`A stylesheet in another language cannot be @imported into CSS: ${displayPath(target, ctx.cwd)}`, where(node, ctx),
+        'make it an entry of its own, @use/@import it from a .scss/.less file, or import it from JS')
+    }
     const imported = parseStylesheet(target, ctx.cwd)
     inlineImports(imported, target, ctx, [...stack, target])
     for (const hoisted of imported.nodes.filter(isImport)) remote.push(hoisted as AtRule)

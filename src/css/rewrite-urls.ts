@@ -10,13 +10,16 @@ import { displayPath, message, type Location, type Message } from '../diagnostic
 import type { StaticLookup } from '../statics.js'
 import { didYouMean, localReference, resolveReference } from './references.js'
 import { encodePath } from '../runtime/url-path.js'
+import type { UrlPlaceholders } from './url-placeholders.js'
 
 export interface UrlContext {
   cwd: string
   root: string
   publicPath: string
-  /** Directory of the stylesheet's output, relative to the artifact directory ('' or 'a/b'). */
-  outDir: string
+  /** Directory of the stylesheet's output, relative to the artifact directory ('' or 'a/b'); null when esbuild decides it later (CSS imported from JS). */
+  outDir: string | null
+  /** With outDir null: URLs become placeholders, made relative to each written stylesheet after the bundle is written. */
+  placeholders?: UrlPlaceholders
   statics: StaticLookup
   inlineLimit: number
   strict: boolean
@@ -61,8 +64,18 @@ async function rewrite(url: string, decl: Declaration, ctx: UrlContext): Promise
   const ref = localReference(url)
   const from = decl.source?.input.file
   if (!ref || !from) return null
-  const abs = resolveReference(ref, from, ctx.root, ctx.publicPath, false)[0]!
-  const stat = fs.statSync(abs, { throwIfNoEntry: false })
+  let abs = resolveReference(ref, from, ctx.root, ctx.publicPath, false)[0]!
+  let stat = fs.statSync(abs, { throwIfNoEntry: false })
+  if (!stat) {
+    // Compiled Sass/Less (or a plugin's output) keeps url()s as written in the partial that
+    // has them; when the URL does not resolve from the stylesheet, try from that partial.
+    const origin = originOf(decl)
+    if (origin && origin !== from) {
+      const alt = resolveReference(ref, origin, ctx.root, ctx.publicPath, false)[0]!
+      const altStat = fs.statSync(alt, { throwIfNoEntry: false })
+      if (altStat) [abs, stat] = [alt, altStat]
+    }
+  }
   if (stat?.isDirectory()) {
     ctx.errors.push(message(`url(${url}) points at a directory`, locationOf(decl, url, ctx), 'point it at a file inside the directory'))
     return null
@@ -75,18 +88,37 @@ async function rewrite(url: string, decl: Declaration, ctx: UrlContext): Promise
     // The likely fix first, then where Kiln looked.
     if (hint) m.notes.unshift({ text: hint })
     ;(ctx.strict ? ctx.errors : ctx.warnings).push(m)
-    return null
+    // Left as written; in a bundle esbuild must not try to resolve it again.
+    return ctx.outDir === null && ctx.placeholders ? ctx.placeholders.for(null, url) : null
   }
   if (ctx.inlineLimit > 0 && asset.size <= ctx.inlineLimit && !ref.suffix.includes('#')) {
     return `data:${asset.type};base64,${fs.readFileSync(asset.abs).toString('base64')}`
   }
+  if (ctx.outDir === null) {
+    if (!ctx.placeholders) throw new Error('rewriteUrls: no output directory and no placeholders')
+    return ctx.placeholders.for(asset.file, ref.suffix)
+  }
   return encodePath(path.posix.relative(ctx.outDir, asset.file)) + ref.suffix
+}
+
+/** The file a declaration was written in, through the stylesheet's previous source map (Sass, Less, plugins). */
+function originOf(decl: Declaration): string | null {
+  const input = decl.source?.input
+  const start = decl.source?.start
+  if (!input?.map || !start) return null
+  const o = input.origin(start.line, start.column)
+  return o && o.file ? o.file : null
 }
 
 function locationOf(decl: Declaration, url: string, ctx: UrlContext): Location | null {
   const file = decl.source?.input.file
   if (!file || !decl.source?.start) return null
   const pos = decl.positionBy({ word: url })
+  // Compiled from Sass or Less: where the declaration was written, not the compiled line.
+  const o = decl.source.input.map ? decl.source.input.origin(pos.line, pos.column) : false
+  if (o && o.file && o.line) {
+    return { file: displayPath(o.file, ctx.cwd), line: o.line, column: Math.max(0, (o.column ?? 1) - 1), lineText: o.source?.split(/\r?\n/)[o.line - 1] }
+  }
   const lineText = decl.source.input.css.split(/\r?\n/)[pos.line - 1]
   return { file: displayPath(file, ctx.cwd), line: pos.line, column: pos.column - 1, lineText }
 }
