@@ -1,6 +1,6 @@
 // A rebuild repairs the artifact directory: a file the manifest lists that is missing or has
-// the wrong size is written again on every build, and with --verify (KILN_VERIFY until the CLI
-// generates the flag) one with the right size but the wrong bytes too. Each case: the build
+// the wrong size is written again on every build, and with --verify (or KILN_VERIFY) one with
+// the right size but the wrong bytes too. Each case: the build
 // exits 0 and says what it repaired, `kiln verify` passes, and the directory is byte-identical
 // to a fresh build's.
 import fs from 'node:fs'
@@ -29,14 +29,14 @@ async function fresh() {
   return freshTree
 }
 
-/** Builds, damages the output with `damage(outDir, manifest)` (returns the file it damaged), builds again with `env`. */
-async function repairCase(damage, env = {}) {
+/** Builds, damages the output with `damage(outDir, manifest)` (returns the file it damaged), builds again with `args` and `env`. */
+async function repairCase(damage, { args = [], env = {} } = {}) {
   const dir = sampleApp(EXTRA)
   try {
     assert.is((await kiln(['build', '--quiet'], { cwd: dir })).code, 0)
     const out = path.join(dir, OUT)
     const file = damage(out, manifestOf(dir))
-    const r = await kiln(['build'], { cwd: dir, env })
+    const r = await kiln(['build', ...args], { cwd: dir, env })
     assert.is(r.code, 0, r.stderr)
     const v = await kiln(['verify'], { cwd: dir })
     assert.is(v.code, 0, v.stderr)
@@ -111,7 +111,7 @@ size.run()
 const verify = suite('--verify replaces a file whose bytes are wrong')
 
 verify('should rewrite a compiled CSS output corrupted in place, with the same size', async () => {
-  const { r, file, size } = await repairCase((out, m) => (flip(path.join(out, m.assets['site.css'].file)), m.assets['site.css'].file), VERIFY)
+  const { r, file, size } = await repairCase((out, m) => (flip(path.join(out, m.assets['site.css'].file)), m.assets['site.css'].file), { args: ['--verify'] })
   assert.match(r.stderr, `WARNING: repaired ${file} (was ${size} bytes with the wrong content)`)
 })
 
@@ -121,7 +121,7 @@ verify('should rewrite .br variants of a static file and of a script corrupted w
     files = [m.assets['images/icons.svg'].encodings.br.file, m.assets['app.ts'].encodings.br.file]
     for (const f of files) flip(path.join(out, f))
     return files[0]
-  }, VERIFY)
+  }, { env: VERIFY })
   for (const f of files) assert.match(r.stderr, `WARNING: repaired ${OUT}/${f} (was `)
 })
 
