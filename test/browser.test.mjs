@@ -2,23 +2,13 @@
 // and served by kiln-assets/serve on 127.0.0.1, loaded in headless Chromium (Debian's, driven by
 // playwright-core). Then again with ASSET_HOST pointing at a second server (the CDN case).
 import fs from 'node:fs'
-import http from 'node:http'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chromium } from 'playwright-core'
 import { build } from '../dist/index.js'
 import { serveAssets } from '../dist/runtime/serve.js'
+import { chromiumAvailable, launchChromium, listen } from './browser-helpers.mjs'
 import { project, remove, REPO } from './helpers.mjs'
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
-
-async function listen(handler) {
-  const server = http.createServer(handler)
-  await new Promise((r) => server.listen(0, '127.0.0.1', r))
-  return { server, origin: `http://127.0.0.1:${server.address().port}` }
-}
 
 /** Loads the page, runs the lazy chunk, and returns what the browser saw. */
 async function visit(browser, url) {
@@ -82,14 +72,10 @@ function check(result, assetOrigin) {
 const e2e = suite('the example app in headless Chromium')
 
 e2e('should render, load the lazy chunk, font and images with SRI, same origin and behind a CDN host', async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    if (process.env.CI) throw new Error(`Chromium is missing at ${CHROMIUM}; .ci/run installs it`)
-    console.log(`  (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium)`)
-    return
-  }
+  if (!chromiumAvailable()) return
   const dir = project({})
   const servers = []
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  const browser = await launchChromium()
   try {
     fs.cpSync(path.join(REPO, 'templates/example/assets'), path.join(dir, 'assets'), { recursive: true })
     await build({ cwd: dir, env: {} })

@@ -1,0 +1,3 @@
+export function format(name) {
+  return `ESM in a ${name}`
+}

@@ -1,0 +1,2 @@
+// Loaded with import(); side effects only.
+window.__late = true

@@ -1,0 +1,2 @@
+// Side effects only: no import or export.
+window.__setup = true
