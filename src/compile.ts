@@ -53,6 +53,7 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
   const entries: CompiledEntry[] = []
   const outputs: Output[] = []
   const pending: Unit[] = []
+  const read: string[] = []
   for (const unit of units) {
     const reused = reuse(cache.compile(unit.id, keyOf([base, unit.id]), config.outDir), config, cache)
     if (!reused) {
@@ -60,6 +61,7 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
       continue
     }
     cache.rememberCompile(unit.id, reused.record, new Map())
+    read.push(...reused.record.inputs.map((i) => i[0]))
     warnings.push(...reused.record.warnings)
     entries.push(...reused.record.entries)
     outputs.push(...reused.outputs)
@@ -71,13 +73,30 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
     if (errors.length) throw new KilnError(errors)
     for (const s of settled) {
-      const r = (s as PromiseFulfilledResult<{ entries: CompiledEntry[]; outputs: Output[]; incremental?: boolean }>).value
+      const r = (s as PromiseFulfilledResult<{ entries: CompiledEntry[]; outputs: Output[]; incremental?: boolean; inputs: string[] }>).value
+      read.push(...r.inputs)
       entries.push(...r.entries)
       outputs.push(...r.outputs)
       if (r.incremental !== undefined) esbuildRun = r.incremental ? 'incremental' : 'full'
     }
   }
+  if (session) outsideRoot.set(session, read.filter((p) => isOutside(p, config)))
   return { entries, outputs, ran: pending.map((u) => u.id), esbuild: esbuildRun }
+}
+
+const outsideRoot = new WeakMap<BuildSession, string[]>()
+
+/**
+ * kiln watch: what the last build read outside the source root, besides packages (Tailwind's
+ * templates in views/, a module in ../shared), so editing one rebuilds too.
+ */
+export function inputsOutsideRoot(session: BuildSession): string[] {
+  return outsideRoot.get(session) ?? []
+}
+
+function isOutside(p: string, config: ResolvedConfig): boolean {
+  const inside = (dir: string) => p === dir || p.startsWith(dir + path.sep)
+  return !inside(config.rootDir) && !inside(config.outDir) && !inside(path.resolve(config.cwd, config.cacheDir)) && !p.split(path.sep).includes('node_modules')
 }
 
 function unitsOf(config: ResolvedConfig, sources: Sources, session?: BuildSession): Unit[] {
@@ -123,7 +142,7 @@ async function runUnit(unit: Unit, key: string, config: ResolvedConfig, tools: T
       warnings: mine,
     }
     cache.rememberCompile(unit.id, record, new Map(result.files.map((f) => [f.file, f.bytes])))
-    return { entries: result.entries, outputs, incremental: result.incremental }
+    return { entries: result.entries, outputs, incremental: result.incremental, inputs: record.inputs.map((i) => i[0]) }
   } finally {
     warnings.push(...mine)
   }

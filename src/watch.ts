@@ -1,5 +1,5 @@
 // kiln watch (development): a build, then a rebuild whenever sources, static files, the
-// config or the browserslist change (debounced). Each rebuild is an ordinary build: the
+// config, the browserslist or the PostCSS/Tailwind config change (debounced). Each rebuild is an ordinary build: the
 // cache skips unchanged compile units, esbuild rebuilds from its incremental context, the manifest is swapped atomically, a failed build
 // leaves the last good one, and nothing is ever deleted. Stopping waits for a build in
 // flight to finish, so no temp file is left behind.
@@ -9,6 +9,8 @@ import { build, type BuildResult } from './build.js'
 import { resolveConfig, type BuildOptions } from './config.js'
 import { KilnError } from './diagnostics.js'
 import { BuildSession } from './session.js'
+import { STYLE_CONFIG_NAMES } from './compilers/postcss-config.js'
+import { inputsOutsideRoot } from './compile.js'
 
 export interface WatchHandle {
   /** Resolves once the watcher has stopped and no build is running. */
@@ -23,7 +25,11 @@ export interface WatchEvents {
   debounceMs?: number
 }
 
-const PROJECT_FILES = new Set(['package.json', '.browserslistrc', 'browserslist', 'tsconfig.json', 'jsconfig.json', 'kiln.config.mjs', 'kiln.config.js', 'kiln.config.json'])
+/** Directories outside the root watched at most (each is one inotify watch). */
+const MAX_EXTRA_DIRS = 1000
+
+const PROJECT_FILES = new Set(['package.json', '.browserslistrc', 'browserslist', 'tsconfig.json', 'jsconfig.json', 'kiln.config.mjs', 'kiln.config.js', 'kiln.config.json',
+  ...STYLE_CONFIG_NAMES])
 
 export async function watch(options: BuildOptions, events: WatchEvents = {}): Promise<WatchHandle> {
   const config = await resolveConfig(options)
@@ -41,6 +47,8 @@ export async function watch(options: BuildOptions, events: WatchEvents = {}): Pr
     } catch (err) {
       if (!(err instanceof KilnError)) throw err
       events.onError?.(err)
+    } finally {
+      if (!stopped) follow(inputsOutsideRoot(session))
     }
   }
   const run = () => {
@@ -71,8 +79,35 @@ export async function watch(options: BuildOptions, events: WatchEvents = {}): Pr
   if (fs.existsSync(root)) watchers.push(fs.watch(root, { recursive: true }, (_e, f) => changed(f ? path.join(root, f.toString()) : null)))
   watchers.push(fs.watch(config.cwd, (_e, f) => {
     const name = f?.toString()
-    if (name && (PROJECT_FILES.has(name) || (config.configFile && path.join(config.cwd, name) === config.configFile))) changed(path.join(config.cwd, name))
+    if (name && (PROJECT_FILES.has(name) || inExtra(config.cwd, name) || (config.configFile && path.join(config.cwd, name) === config.configFile))) changed(path.join(config.cwd, name))
   }))
+  // Files a build read outside the root (Tailwind's sources in views/, a module in ../shared):
+  // their directories are watched too, each change filtered to the names that were read.
+  const extra = new Map<string, Set<string> | 'all'>()
+  const inExtra = (dir: string, name: string) => {
+    const names = extra.get(dir)
+    return names === 'all' || (names?.has(name) ?? false)
+  }
+  const follow = (paths: string[]) => {
+    for (const p of paths) {
+      const isDir = fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false
+      const dir = isDir ? p : path.dirname(p)
+      const known = extra.get(dir)
+      if (known === 'all') continue
+      if (isDir) extra.set(dir, 'all')
+      else if (known) known.add(path.basename(p))
+      else extra.set(dir, new Set([path.basename(p)]))
+      if (known || dir === config.cwd || extra.size > MAX_EXTRA_DIRS) continue
+      try {
+        watchers.push(fs.watch(dir, (_e, f) => {
+          const name = f?.toString()
+          if (!name || inExtra(dir, name)) changed(name ? path.join(dir, name) : null)
+        }))
+      } catch {
+        // gone since the build read it; the next build that reads it again watches it
+      }
+    }
+  }
   run()
   return {
     async stop() {

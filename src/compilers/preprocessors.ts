@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { buildError, type Location, type Message } from '../diagnostics.js'
 
 /** What a preprocessor gives: CSS, its source map (sources as absolute paths or file: URLs), and every file it read. */
@@ -90,7 +90,29 @@ export async function preprocess(file: string, o: PreprocessOptions, location: L
   const pkg = packageJsonOf(peer.entry, peer.name)
   const result = await p.compile(file, loaded.default && typeof loaded.default === 'object' ? { ...loaded.default, ...loaded } : loaded, o)
   if (pkg) result.inputs.push(pkg)
+  if (result.map) result.map = relativeSources(result.map as RawMap, file)
   return result
+}
+
+interface RawMap {
+  sources: string[]
+  sourceRoot?: string
+}
+
+/**
+ * Sources relative to the compiled file's directory, which is how postcss reads a previous
+ * map: the written map then names them relative to itself, never by absolute path or
+ * file: URL (the artifact is the same in any directory).
+ */
+function relativeSources(map: RawMap, file: string): RawMap {
+  const dir = path.dirname(file)
+  const root = map.sourceRoot ?? ''
+  const sources = map.sources.map((s) => {
+    const joined = root && !/^[a-z]+:/i.test(s) && !path.isAbsolute(s) ? `${root.replace(/\/?$/, '/')}${s}` : s
+    const abs = joined.startsWith('file:') ? fileURLToPath(joined) : path.resolve(dir, joined)
+    return path.relative(dir, abs).split(path.sep).join('/')
+  })
+  return { ...map, sourceRoot: undefined, sources }
 }
 
 function packageJsonOf(entry: string, name: string): string | null {
