@@ -1,9 +1,10 @@
 // The build, as one pipeline: discover → fingerprint statics (on the worker pool, while
 // esbuild compiles) → compile → compress → write → manifest.
+import fs from 'node:fs'
 import path from 'node:path'
 import { resolveConfig, type BuildOptions, type ResolvedConfig } from './config.js'
-import { discover } from './discover.js'
-import { KilnError, displayPath, type Message } from './diagnostics.js'
+import { discover, type Sources } from './discover.js'
+import { KilnError, buildError, displayPath, type Message } from './diagnostics.js'
 import { Statics } from './statics.js'
 import { compile } from './compile.js'
 import { compressOutputs, compressSettings } from './compress.js'
@@ -13,6 +14,7 @@ import { fileError, repairMessage, repairsOf, Stage, stageOutputs, type Repair }
 import { createManifest, MANIFEST_NAME, serializeManifest, writeManifest, type Manifest } from './manifest.js'
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
+import { NO_PROGRESS, type Counts } from './progress.js'
 
 export interface BuildSteps {
   /** 'skipped' when every compile unit came from the cache; else the units compiled ('scripts', 'style:site.css'). */
@@ -25,7 +27,7 @@ export interface BuildSteps {
   cacheMismatches: string[]
   /** Files of the artifact directory that were missing or wrong and were written again (each also a warning). */
   repaired: Repair[]
-  /** Wall-clock milliseconds from the start of the build to the end of each step (steps overlap). */
+  /** Wall-clock milliseconds of each step on its own (statics run while compile does, so they overlap). */
   timings: Record<string, number>
 }
 
@@ -50,38 +52,52 @@ export interface BuildResult {
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now()
   const timings: Record<string, number> = {}
-  const mark = <T>(step: string, value: T): T => ((timings[step] = Math.round(performance.now() - started)), value)
-  const config = mark('config', await resolveConfig(options))
+  const progress = options.progress ?? NO_PROGRESS
+  /** Runs one step, timing it on its own: statics and compile overlap, and each gets its own span. */
+  const step = async <T>(name: string, work: () => Promise<T> | T, counts?: () => Counts): Promise<T> => {
+    const t0 = performance.now()
+    progress.begin(name, counts)
+    try {
+      return await work()
+    } finally {
+      timings[name] = Math.round(performance.now() - t0)
+      progress.end(name)
+    }
+  }
+  const config = await step('config', () => resolveConfig(options))
   const warnings: Message[] = []
   const pool = new Pool()
   const stage = new Stage()
   let statics: Statics | undefined
-  const lock = await acquireLock(config.outDir, config.cwd, [path.resolve(config.cwd, config.cacheDir)])
+  const madeOut = firstMissing(config.outDir)
+  const lock = await acquireLock(config.outDir, config.cwd, [path.resolve(config.cwd, config.cacheDir)], undefined, (holder) => progress.waiting(holder))
   try {
-    const sources = mark('discover', await discover(config.rootDir, config.entries, excluded(config), config.cwd))
+    const sources = await step('discover', () => discover(config.rootDir, config.entries, excluded(config), config.cwd))
+    failWhenEmpty(config, sources)
     warnings.push(...sources.warnings)
     const cache = openCache(config)
     const compress = compressSettings(config, cache.dir)
-    statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache, config.verify)
-    const fingerprinting = statics.addAll(sources.statics).then((list) => mark('statics', list))
+    // A const for the closures below; the outer `statics` is for settling it on failure.
+    const staticFiles = (statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache, config.verify))
+    const fingerprinting = step('static files', () => staticFiles.addAll(sources.statics), () => ({ done: staticFiles.stats.hashed + staticFiles.stats.cached, total: sources.statics.length }))
     // It runs while we compile; its failure is reported when awaited below, not as an unhandled rejection.
     fingerprinting.catch(() => {})
     // --verify checks the artifact directory; it changes nothing compiled, so it stays out of the compile cache's key.
-    const compiled = mark('compile', await compile({ ...config, verify: false }, sources, statics, cache, warnings, options.session))
+    const compiled = await step('compile', () => compile({ ...config, verify: false }, sources, staticFiles, cache, warnings, options.session))
     failOnStrictWarnings(config, warnings)
     await fingerprinting
     // Before compressing: a wrong output found here gets its right bytes, which its variants are made from.
     await stageOutputs(config.outDir, compiled.outputs, stage, config.cwd, config.verify, (o) => cache.compiledBytes(o))
-    const variants = mark('compress', await compressOutputs(compiled.outputs, compress, config, pool, stage, cache, statics.stats))
+    const variants = await step('compress', () => compressOutputs(compiled.outputs, compress, config, pool, stage, cache, staticFiles.stats))
     const referenced = await statics.all()
-    const written = mark('write', await stage.commit(config.cwd))
+    const written = await step('write', () => stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
     // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
     const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
     warnings.push(...repaired.map(repairMessage))
-    const { path: manifestPath } = mark('manifest', await writeManifest(config.outDir, serializeManifest(manifest))
+    const { path: manifestPath } = await step('manifest', () => writeManifest(config.outDir, serializeManifest(manifest))
       .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, config.cwd))))
-    mark('cache', cache.save())
+    await step('cache', () => cache.save())
     const files = Object.keys(manifest.files).length
     return {
       ok: true,
@@ -108,6 +124,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   } catch (err) {
     await statics?.settle()
     await stage.abort()
+    lock.release()
+    if (madeOut) removeEmptyDirs(config.outDir, madeOut)
     if (err instanceof KilnError) throw new KilnError(err.errors, [...warnings, ...err.warnings], err.kind)
     throw err
   } finally {
@@ -131,4 +149,35 @@ function excluded(config: ResolvedConfig): string[] {
     const rel = path.relative(config.rootDir, dir)
     return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? [] : [`${rel.split(path.sep).join('/')}/**`]
   })
+}
+
+/** Nothing to build is a mistake (a wrong --root, entries that match nothing), never an empty success. */
+function failWhenEmpty(config: ResolvedConfig, sources: Sources) {
+  if (sources.entries.length || sources.statics.length) return
+  const root = displayPath(config.rootDir, config.cwd) || '.'
+  const hint = config.entries ? `no file under ${root} matches entries ${JSON.stringify(config.entries)}; check the globs (relative to the root)` : `put .js/.ts/.css entries directly in ${root}, or point --root (KILN_ROOT, "root" in the config) at your sources, or list "entries"`
+  throw buildError(`No entries under ${root}: nothing to build`, null, hint)
+}
+
+/** The outermost directory of `dir` that does not exist yet (the one a recursive mkdir will create), or null. */
+function firstMissing(dir: string): string | null {
+  let missing: string | null = null
+  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) {
+    missing = d
+    if (d === path.dirname(d)) break
+  }
+  return missing
+}
+
+/** After a failed build that created the artifact directory: remove what is left of it if it is empty. */
+function removeEmptyDirs(dir: string, top: string) {
+  try {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeEmptyDirs(path.join(dir, e.name), path.join(dir, e.name))
+    for (let d = dir; ; d = path.dirname(d)) {
+      fs.rmdirSync(d) // fails (and stops) on a directory that is not empty
+      if (d === top) break
+    }
+  } catch {
+    // Not empty (another build wrote into it meanwhile) or already gone: leave it.
+  }
 }

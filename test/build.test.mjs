@@ -5,7 +5,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { build, KilnError } from '../dist/index.js'
-import { project, remove, sampleApp } from './helpers.mjs'
+import { kiln, project, remove, sampleApp, write } from './helpers.mjs'
 
 const run = (cwd, options = {}) => build({ cwd, env: {}, ...options })
 const read = (dir, file) => fs.readFileSync(path.join(dir, 'public/assets', file), 'utf8')
@@ -227,3 +227,56 @@ errors('should collect errors from JS and CSS in one failure', async () => {
 })
 
 errors.run()
+
+const nothing = suite('nothing to build')
+
+nothing('should fail with "no entries" and a hint when the root holds nothing to build', async () => {
+  const dir = project({ 'assets/.gitkeep': '', 'package.json': '{"name":"app"}' })
+  try {
+    const r = await kiln(['build'], { cwd: dir })
+    assert.is(r.code, 1)
+    assert.match(r.stderr, 'No entries under assets: nothing to build')
+    assert.match(r.stderr, 'hint: ')
+    assert.match(r.stderr, '--root')
+    assert.not.ok(fs.existsSync(path.join(dir, 'public')), 'no empty public/assets left behind')
+    write(dir, { 'assets/lib/app.ts': 'export {}\n' })
+    const globs = await kiln(['build', '--entry', 'pages/*.ts'], { cwd: dir })
+    assert.is(globs.code, 1)
+    assert.match(globs.stderr, 'matches entries ["pages/*.ts"]')
+  } finally {
+    remove(dir)
+  }
+})
+
+nothing('should leave no artifact directory behind when a first build fails', async () => {
+  const dir = sampleApp({ 'assets/app.ts': 'export const = 1\n' })
+  try {
+    const r = await kiln(['build', '--out', 'dist/a/b'], { cwd: dir })
+    assert.is(r.code, 1)
+    assert.not.ok(fs.existsSync(path.join(dir, 'dist')), 'every directory the build created is gone')
+    const again = await kiln(['build'], { cwd: dir })
+    assert.is(again.code, 1)
+    assert.not.ok(fs.existsSync(path.join(dir, 'public')))
+  } finally {
+    remove(dir)
+  }
+})
+
+nothing.run()
+
+const timings = suite('per-step timings')
+
+timings('should report each step its own time, not the time since the build started', async () => {
+  const dir = sampleApp()
+  try {
+    const r = await kiln(['build', '--json', '--no-compress'], { cwd: dir })
+    const t = JSON.parse(r.stdout).steps.timings
+    for (const step of ['config', 'discover', 'static files', 'compile', 'compress', 'write', 'manifest', 'cache']) assert.type(t[step], 'number', step)
+    // Cumulative marks would make the manifest (the last step) at least as long as the compile before it.
+    assert.ok(t.manifest < t.compile, JSON.stringify(t))
+  } finally {
+    remove(dir)
+  }
+})
+
+timings.run()
