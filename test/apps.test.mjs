@@ -11,11 +11,13 @@
 // Packages are installed once into test/apps/node_modules from test/apps/package.json (an app
 // with its own package-lock.json, e.g. tailwind3, gets its own install) and reinstalled only when
 // package.json or the lock file changes. Each run copies an app to a temp dir whose node_modules
-// links to those packages and to this repository as kiln-assets.
+// links to those packages and to this repository as kiln-assets. Then: a Tailwind class added in
+// a .tsx reaches the CSS of the next build and of kiln watch; and a table of which apps work.
 //
-//   npx uvu test 'apps\.test'                          all apps
+//   npx uvu test 'apps\.test'                                 all apps
 //   KILN_TEST_APPS=sass,tailwind4 npx uvu test 'apps\.test'   some
-//   KILN_TEST_APPS_STRICT=1 …                          "pending" apps fail the run too
+//   KILN_TEST_APPS_STRICT=1 …      apps marked "pending" in expect.json fail the run too
+//   KILN_TEST_APPS_KEEP=1 …        keep the built apps (the temp dir is printed)
 import { spawn } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -23,6 +25,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { SourceMapConsumer } from 'source-map-js'
 import { loadManifest } from '../dist/runtime/index.js'
 import { serveAssets } from '../dist/runtime/serve.js'
 import { chromiumAvailable, launchChromium, listen } from './browser-helpers.mjs'
@@ -65,7 +68,7 @@ let noBrowser = false
 
 /** The environment of child processes: no KILN_* or ASSET_HOST of ours, no npm_* of an outer npm run. */
 function childEnv(extra = {}) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_') && k !== 'ASSET_HOST' && !/^npm_/i.test(k) && k !== 'INIT_CWD'))
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_') && k !== 'ASSET_HOST' && !/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'FORCE_COLOR'))
   return { ...env, NO_COLOR: '1', ...extra }
 }
 
@@ -112,8 +115,8 @@ async function ensureInstalled(dir) {
  * (except `hide`), and this repository as kiln-assets, so `import … from 'kiln-assets'` in a
  * config resolves as in a user's app. Builds write only inside the temp dir.
  */
-function stage(app) {
-  const work = path.join(workRoot, app.name)
+function stage(app, as = app.name) {
+  const work = path.join(workRoot, as)
   fs.cpSync(app.dir, work, { recursive: true, filter: (src) => path.basename(src) !== 'node_modules' && path.basename(src) !== 'expect.json' })
   const hide = new Set(app.expect.hide ?? [])
   const from = path.join(app.installDir, 'node_modules')
@@ -167,12 +170,44 @@ function checkArtifact(app) {
     const chunks = Object.keys(manifest.files).filter((f) => /^chunks\/.*\.m?js$/.test(f))
     if (chunks.length !== app.expect.chunks) failures.push(`${chunks.length} chunks (${chunks.join(', ')}); expected ${app.expect.chunks}`)
   }
+  for (const m of app.expect.sourcemaps ?? []) {
+    const problem = checkSourceMap(app.work, manifest, m)
+    if (problem) failures.push(`source map: ${problem}`)
+  }
   if (app.expect.notInOutput) {
     for (const { file, text } of outputTexts(app.work)) {
       for (const s of app.expect.notInOutput) if (text.includes(s)) failures.push(`${file} contains ${JSON.stringify(s)}`)
     }
   }
   return failures
+}
+
+/**
+ * Finds `find` in an output file and maps its position back through the file's source map:
+ * the source must end with `source` and the line must be `line`. The output is the file of
+ * asset `asset`, the first stylesheet of entry `css`, or the first file matching `file`.
+ */
+function checkSourceMap(work, manifest, { asset, css, file, find, source, line }) {
+  const out = path.join(work, 'public/assets')
+  const name = asset ? manifest.assets[asset]?.file : css ? manifest.assets[css]?.css?.[0] : Object.keys(manifest.files).find((f) => new RegExp(file).test(f) && !/\.(map|br|gz)$/.test(f))
+  const what = asset ? `asset ${asset}` : css ? `the CSS of ${css}` : `a file matching /${file}/`
+  if (!name) return `no output for ${what}`
+  const text = fs.readFileSync(path.join(out, name), 'utf8')
+  const at = text.indexOf(find)
+  if (at < 0) return `${name} does not contain ${JSON.stringify(find)}`
+  const mapRef = /[#@] sourceMappingURL=(\S+)\s*(?:\*\/)?\s*$/.exec(text)?.[1]
+  if (!mapRef) return `${name} has no sourceMappingURL`
+  let raw
+  if (mapRef.startsWith('data:')) raw = Buffer.from(mapRef.slice(mapRef.indexOf(',') + 1), mapRef.includes(';base64,') ? 'base64' : 'utf8').toString()
+  else {
+    const mapFile = path.join(out, path.dirname(name), decodeURIComponent(mapRef))
+    if (!fs.existsSync(mapFile)) return `${name} names ${mapRef}, which was not written`
+    raw = fs.readFileSync(mapFile, 'utf8')
+  }
+  const before = text.slice(0, at).split('\n')
+  const pos = new SourceMapConsumer(JSON.parse(raw)).originalPositionFor({ line: before.length, column: before.at(-1).length })
+  if (!pos.source || !pos.source.replace(/\\/g, '/').endsWith(source) || pos.line !== line) return `${JSON.stringify(find)} in ${name} maps to ${pos.source ?? 'nothing'}:${pos.line ?? '?'}, expected …${source}:${line}`
+  return undefined
 }
 
 async function buildApp(app) {
@@ -421,12 +456,83 @@ for (const app of apps) {
         failures = [`harness: ${err.message.split('\n')[0]}`]
       }
       app.ms = (app.ms ?? 0) + performance.now() - started
-      app.results[prefix] = failures.length ? oneLine(failures[0]) : 'pass'
+      // The table shows the telling failure: Chromium's generic "Failed to load resource" last.
+      const telling = failures.find((f) => !f.startsWith('console error: Failed to load resource')) ?? failures[0]
+      app.results[prefix] = failures.length ? oneLine(telling) : 'pass'
       verdict(app, failures, `under ${prefix}`)
     })
   }
   s.run()
 }
+
+/** The text of every stylesheet the current manifest of `work` lists. */
+function builtCss(work) {
+  const out = path.join(work, 'public/assets')
+  const file = path.join(out, 'manifest.json')
+  if (!fs.existsSync(file)) return ''
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'))
+  return Object.keys(manifest.files).filter((f) => f.endsWith('.css')).map((f) => fs.readFileSync(path.join(out, f), 'utf8')).join('\n')
+}
+
+async function until(what, test, timeout = 20_000) {
+  const deadline = Date.now() + timeout
+  while (!test()) {
+    if (Date.now() > deadline) assert.unreachable(`timed out after ${timeout} ms waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
+// Tailwind reads the files it scans, not the ones Kiln gives it: a class added in a .tsx must
+// reach the next build's CSS through the build cache and through kiln watch.
+const TAILWIND = [
+  ['tailwind3', 'assets/components/App.tsx'],
+  ['tailwind4', 'assets/components/Hello.tsx'],
+]
+const ADDED = 'tracking-[0.37em]'
+const addClass = (work, file) => {
+  const abs = path.join(work, file)
+  fs.writeFileSync(abs, fs.readFileSync(abs, 'utf8').replace('className="card"', `className="card ${ADDED}"`))
+}
+const rebuild = suite('test/apps: a Tailwind class added in a .tsx (issue 12)')
+
+for (const [name, file] of TAILWIND) {
+  const app = apps.find((a) => a.name === name)
+  if (!app) continue
+  rebuild(`should reach ${name}'s CSS on the next kiln build (build cache kept)`, async () => {
+    if (installError) assert.unreachable(`not installed: ${installError.message}`)
+    const work = stage(app, `${name}-rebuild`)
+    const first = await run(process.execPath, [BIN, ...BUILD_ARGS], { cwd: work, env: childEnv() })
+    assert.is(first.code, 0, first.stderr)
+    assert.not.ok(builtCss(work).includes('.37em'), 'not in the first build')
+    addClass(work, file)
+    const second = await run(process.execPath, [BIN, ...BUILD_ARGS], { cwd: work, env: childEnv() })
+    assert.is(second.code, 0, second.stderr)
+    assert.ok(builtCss(work).includes('.37em'), `the CSS of the second build has ${ADDED} (letter-spacing: .37em)`)
+  })
+
+  rebuild(`should reach ${name}'s CSS in kiln watch`, async () => {
+    if (installError) assert.unreachable(`not installed: ${installError.message}`)
+    const work = stage(app, `${name}-watch`)
+    const child = spawn(process.execPath, [BIN, 'watch', '--root', 'assets', '--out', 'public/assets'], { cwd: work, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    const exited = new Promise((resolve) => child.on('close', resolve))
+    try {
+      await until('the first build of kiln watch', () => builtCss(work).length > 0)
+      assert.not.ok(builtCss(work).includes('.37em'), 'not in the first build')
+      await sleep(500) // the watcher is set up after the first build
+      addClass(work, file)
+      await until(`${ADDED} in the CSS kiln watch writes (output: ${oneLine(output, 300)})`, () => builtCss(work).includes('.37em'))
+    } finally {
+      child.kill('SIGTERM')
+      await Promise.race([exited, sleep(5000)])
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+  })
+}
+
+rebuild.run()
 
 const summary = suite('test/apps: summary')
 
@@ -437,9 +543,10 @@ summary('should print which apps work (app, build, /assets/, /static/)', async (
       const build = !a.build ? '-' : a.build.ok ? (a.expect.fails ? 'fails as meant' : 'ok') : 'FAIL'
       const run = a.expect.fails ? ['', ''] : PREFIXES.map((p) => cell(a.results[p]))
       const reason = a.build && !a.build.ok ? a.build.reason : PREFIXES.map((p) => a.results[p]).find((r) => r && r !== 'pass' && r !== 'not built') ?? a.build?.warning ?? ''
-      const pending = a.expect.pending ? ` (pending: ${a.expect.pending})` : ''
+      const works = a.build?.ok && (a.expect.fails || PREFIXES.every((p) => a.results[p] === 'pass'))
+      const pending = a.expect.pending ? (works ? `works now: remove "pending" from test/apps/${a.name}/expect.json` : ` (pending: ${a.expect.pending})`) : ''
       const secs = `${((a.build?.ms ?? 0) / 1000).toFixed(1)}+${((a.ms ?? 0) / 1000).toFixed(1)}`
-      return [`${a.name}`, `#${a.expect.issue}`, build, ...run, secs, `${reason ? oneLine(reason, 140) : ''}${reason && pending ? pending : ''}`]
+      return [`${a.name}`, `#${a.expect.issue}`, build, ...run, secs, works ? pending || (reason && `warns: ${oneLine(reason, 130)}`) : `${oneLine(reason, 140)}${pending}`]
     })
     const head = ['app', 'issue', 'build', '/assets/', '/static/', 'build+run s', 'first problem']
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (i < 6 ? r[i].length : 0))))
