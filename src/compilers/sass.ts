@@ -32,8 +32,9 @@ export async function compileSass(file: string, peer: unknown, o: PreprocessOpti
     quietDeps: true,
     importers: [{ findFileUrl: (url: string) => findInPackages(url, modules) }],
     logger: {
-      warn: (text: string, w: { span?: Span; deprecation?: boolean }) => {
-        warnings.push({ text: `Sass: ${text.split('\n')[0]}`, location: w.span ? spanLocation(w.span, o.cwd) : null, notes: w.deprecation ? [{ text: 'a Sass deprecation: see https://sass-lang.com/d/' }] : [] })
+      warn: (text: string, w: { span?: Span; stack?: string; deprecation?: boolean }) => {
+        const location = w.span ? spanLocation(w.span, o.cwd) : w.stack ? stackLocation(w.stack, o.cwd) : null
+        warnings.push({ text: `Sass: ${text.split('\n')[0]}`, location, notes: w.deprecation ? [{ text: 'a Sass deprecation: see https://sass-lang.com/documentation/breaking-changes/' }] : [] })
       },
       debug: () => {},
     },
@@ -62,6 +63,21 @@ function spanLocation(span: Span, cwd: string): Location | null {
   const file = fileURLToPath(span.url)
   const line = span.context?.split('\n')[0]
   return { file: displayPath(file, cwd), line: span.start.line + 1, column: span.start.column, lineText: line }
+}
+
+/** `@warn` has no span, only a stack: "assets/_x.scss 2:3  @use" (paths relative to the process's directory, or URLs). */
+function stackLocation(stack: string, cwd: string): Location | null {
+  const m = /^(.+?) (\d+):(\d+) /.exec(stack.split('\n')[0] ?? '')
+  if (!m) return null
+  const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : path.resolve(m[1]!)
+  const line = Number(m[2])
+  let lineText: string | undefined
+  try {
+    lineText = fs.readFileSync(file, 'utf8').split(/\r?\n/)[line - 1]
+  } catch {
+    lineText = undefined
+  }
+  return { file: displayPath(file, cwd), line, column: Number(m[3]) - 1, lineText }
 }
 
 function hintFor(message: string): string | undefined {
