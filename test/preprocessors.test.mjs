@@ -54,7 +54,7 @@ const SASS_FILES = {
 const entries = suite('Sass entries')
 
 entries('should compile a .scss entry with @use of a partial and of a package, write theme.scss as theme-HASH.css, and never make a partial an entry', async () => {
-  const dir = app(SASS_FILES)
+  const dir = app({ ...SASS_FILES, 'assets/pkg.scss': '@use "pkg:tinykit" as t;\n.pkg-url {\n  @include t.boxed;\n}\n' })
   try {
     ok(await build(dir, ['--strict']))
     const m = manifestOf(dir)
@@ -64,6 +64,7 @@ entries('should compile a .scss entry with @use of a partial and of a package, w
     assert.match(css, /\.theme\{color:#123456;border:1px solid (#00ff00|#0f0|lime)\}/)
     assert.match(css, `.from-partial{src:url(${m.assets['fonts/a.woff2'].file})}`, 'a url() in a partial resolves from the partial')
     assert.match(read(dir, m.assets['indented.sass'].file), /\.indented\{border:1px solid (#ff0000|#f00|red)\}/, '.sass and a package\'s `sass` field')
+    assert.match(read(dir, m.assets['pkg.scss'].file), /\.pkg-url\{border:1px solid/, 'pkg: URLs')
     for (const name of Object.keys(m.assets)) assert.not.match(name, /_root-partial|_vars/, `${name} is a partial`)
     assert.not.ok(Object.keys(m.files).some((f) => /\.s[ac]ss$/.test(f)), 'Sass sources are never copied')
   } finally {

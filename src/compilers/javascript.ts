@@ -16,10 +16,15 @@ import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
 import { findPeer, missingPeer, PREPROCESSORS, STYLE_EXTS, UNSUPPORTED } from './preprocessors.js'
 import { runStylePipeline, type StyleOptions } from './style-pipeline.js'
 import type { CompiledEntry, CompileResult, EmittedFile } from './types.js'
+import type { ScriptSettings } from '../transforms/scripts.js'
+import { wrapUserPlugins } from '../transforms/user-plugins.js'
+import { esmSourcesPlugin } from '../transforms/module-type.js'
 
 export interface ScriptOptions extends StyleOptions {
   outDir: string
   minify: boolean
+  /** Mode, env, define, JSX and the config's esbuild plugins (transforms/scripts.ts). */
+  scripts: ScriptSettings
 }
 
 /** Stylesheets a script may import; `.module.*` ones are CSS Modules (esbuild's local-css loader). */
@@ -53,7 +58,7 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
       // kiln watch: one esbuild context across rebuilds, as long as the options stay the same.
       // A changed PostCSS config (its plugins are captured by the context's plugin) needs a new context too.
       const key = JSON.stringify([entries.map((e) => e.abs), o.cwd, o.outDir, o.root, o.minify, o.sourcemap, o.targets.esbuild, o.targets.queries, o.publicPath,
-        o.strict, o.inlineLimit, o.user.file, o.user.plugins.length ? userConfigStamp(o) : null])
+        o.strict, o.inlineLimit, o.user.file, o.user.plugins.length ? userConfigStamp(o) : null, o.scripts.key])
       if (session.scripts?.key !== key) {
         await session.dispose()
         const statics = { current: o.statics }
@@ -106,7 +111,20 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: [kilnPlugin(o, statics, state)],
+    // process.env.NODE_ENV and import.meta.env by the mode (never esbuild's minify-dependent default), then the config's define.
+    define: o.scripts.define,
+    // The automatic runtime unless the tsconfig/jsconfig says "jsx": "react"; its jsxImportSource (Preact) is esbuild's to read.
+    ...o.scripts.jsx,
+    // The order plugins run in (esbuild asks each onResolve/onLoad in turn; the first answer wins):
+    //  1. Kiln's import queries and import.meta transforms (transforms/): their syntax means what Kiln says.
+    //  2. The config's esbuild.plugins, in the config's order: they may claim any file (.svelte, .svg) before Kiln.
+    //  3. Kiln: static files imported as URLs, stylesheets through Kiln's pipeline, Sass/Less peers, url() placeholders.
+    //  4. In a "type": "commonjs" package, the app's own files resolved past the package type (transforms/module-type.ts).
+    plugins: [
+      ...wrapUserPlugins(o.scripts.plugins, () => state.inputs, o.scripts.configFile),
+      kilnPlugin(o, statics, state),
+      ...(o.scripts.esmSources ? [esmSourcesPlugin()] : []),
+    ],
   }
 }
 
@@ -201,7 +219,7 @@ function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup, state: Plugin
           notes: [{ text: 'compile it to CSS first, or rewrite it as .scss, .less or .css' }] }],
       }))
       // Stylesheets imported from JS go through the same pipeline as CSS entries (style-pipeline.ts), except @import, which esbuild bundles.
-      build.onLoad({ filter: STYLE_FILE }, async (args) => {
+      build.onLoad({ filter: STYLE_FILE, namespace: 'file' }, async (args) => {
         const warnings: Message[] = []
         try {
           const css = await runStylePipeline({ file: args.path, to: args.path, inlineImports: false, outDir: null, placeholders: state.placeholders, location: null },

@@ -19,6 +19,7 @@ interface SassApi {
   compile?: (file: string, options: object) => { css: string; sourceMap?: { sources: string[] }; loadedUrls: URL[] }
   compileAsync: (file: string, options: object) => Promise<{ css: string; sourceMap?: { sources: string[] }; loadedUrls: URL[] }>
   info?: string
+  NodePackageImporter?: new (entryPointDirectory?: string) => object
 }
 
 export async function compileSass(file: string, peer: unknown, o: PreprocessOptions): Promise<Preprocessed> {
@@ -30,7 +31,8 @@ export async function compileSass(file: string, peer: unknown, o: PreprocessOpti
     sourceMap: o.sourcemap,
     sourceMapIncludeSources: o.sourcemap,
     quietDeps: true,
-    importers: [{ findFileUrl: (url: string) => findInPackages(url, modules) }],
+    // pkg: URLs (Sass's own Node package importer, sass ≥ 1.71), then bare names and ~names in node_modules.
+    importers: [...(sass.NodePackageImporter ? [new sass.NodePackageImporter(o.projectRoot)] : []), { findFileUrl: (url: string) => findInPackages(url, modules) }],
     logger: {
       warn: (text: string, w: { span?: Span; stack?: string; deprecation?: boolean }) => {
         const location = w.span ? spanLocation(w.span, o.cwd) : w.stack ? stackLocation(w.stack, o.cwd) : null
