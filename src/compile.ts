@@ -16,6 +16,8 @@ import { findPostcssConfig, loadPostcssConfig, type UserPostcss } from './compil
 import { VERSION } from './version.js'
 import { integrity } from './fingerprint.js'
 import type { BuildSession } from './session.js'
+import { checkDefine, scriptSettings, type ScriptSettings } from './transforms/scripts.js'
+import { nodeEnvOf } from './transforms/env.js'
 
 /** A compiled file: bytes when this build has them (compiled now, or missing from the artifact directory). */
 export interface Output extends CompiledFile {
@@ -41,21 +43,26 @@ interface Tools {
 interface Unit {
   id: string
   entries: SourceFile[]
+  /** What the unit's cache key holds besides the base key (scripts: define, JSX, plugins). */
+  key?: string
+  /** Files that change the unit's output besides those its compiler reports (.env files, tsconfig). */
+  inputs?: string[]
   compile: (tools: Tools, statics: StaticLookup, warnings: Message[]) => Promise<CompileResult & { incremental?: boolean }>
 }
 
 export async function compile(config: ResolvedConfig, sources: Sources, statics: Statics, cache: BuildCache, warnings: Message[], session?: BuildSession): Promise<Compiled> {
-  const mode = session ? 'development' : 'production'
+  // The env a PostCSS config's function sees follows the build mode (production unless --mode says otherwise, kiln watch too).
+  const mode = nodeEnvOf(config.mode)
   const postcssConfig = findPostcssConfig(config.cwd)
   const base = baseKey(config, sources, postcssConfig, mode)
-  const units = unitsOf(config, sources, session)
+  const units = unitsOf(config, sources, warnings, session)
   let esbuildRun: Compiled['esbuild'] = 'none'
   const entries: CompiledEntry[] = []
   const outputs: Output[] = []
   const pending: Unit[] = []
   const read: string[] = []
   for (const unit of units) {
-    const reused = reuse(cache.compile(unit.id, keyOf([base, unit.id]), config.outDir), config, cache)
+    const reused = reuse(cache.compile(unit.id, unitKey(base, unit), config.outDir), config, cache)
     if (!reused) {
       pending.push(unit)
       continue
@@ -69,7 +76,7 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
   if (pending.length) {
     // Targets, the PostCSS config and the compilers load only when something is compiled.
     const [targets, user] = await Promise.all([resolveTargets(config.cwd), loadPostcssConfig(config.cwd, mode)])
-    const settled = await Promise.allSettled(pending.map((unit) => runUnit(unit, keyOf([base, unit.id]), config, { targets, user }, statics, cache, warnings, postcssConfig)))
+    const settled = await Promise.allSettled(pending.map((unit) => runUnit(unit, unitKey(base, unit), config, { targets, user }, statics, cache, warnings, postcssConfig)))
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
     if (errors.length) throw new KilnError(errors)
     for (const s of settled) {
@@ -99,7 +106,13 @@ function isOutside(p: string, config: ResolvedConfig): boolean {
   return !inside(config.rootDir) && !inside(config.outDir) && !inside(path.resolve(config.cwd, config.cacheDir)) && !p.split(path.sep).includes('node_modules')
 }
 
-function unitsOf(config: ResolvedConfig, sources: Sources, session?: BuildSession): Unit[] {
+/** Also the unit's entries: which root files are entries depends on their imports (entry-imports.ts), not only on names. */
+function unitKey(base: string, unit: Unit): string {
+  const entries = unit.entries.map((e) => e.logical)
+  return keyOf(unit.key === undefined ? [base, unit.id, entries] : [base, unit.id, entries, unit.key])
+}
+
+function unitsOf(config: ResolvedConfig, sources: Sources, warnings: Message[], session?: BuildSession): Unit[] {
   const common = ({ targets, user }: Tools, statics: StaticLookup) => ({
     cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics,
     strict: config.strict, inlineLimit: config.inlineLimit, user, ignore: [config.outDir, path.resolve(config.cwd, config.cacheDir)],
@@ -107,10 +120,17 @@ function unitsOf(config: ResolvedConfig, sources: Sources, session?: BuildSessio
   const scripts = sources.entries.filter((e) => e.kind === 'script')
   const units: Unit[] = []
   if (scripts.length) {
+    const settings = settingsOf(config, sources)
+    warnings.push(...settings.warnings)
     units.push({
       id: 'scripts',
       entries: scripts,
-      compile: async (tools, statics, warnings) => (await import('./compilers/javascript.js')).compileScripts(scripts, common(tools, statics), warnings, session),
+      key: settings.key,
+      inputs: settings.inputs,
+      compile: async (tools, statics, warnings) => {
+        await checkDefine(config.define, config.configFile, config.cwd)
+        return (await import('./compilers/javascript.js')).compileScripts(scripts, { ...common(tools, statics), scripts: settings }, warnings, session)
+      },
     })
   }
   for (const style of sources.entries.filter((e) => e.kind === 'style')) {
@@ -130,7 +150,7 @@ async function runUnit(unit: Unit, key: string, config: ResolvedConfig, tools: T
   try {
     const result = await unit.compile(tools, statics.tracking(referenced), mine)
     const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: integrity(f.bytes) }))
-    const inputs = new Set([...result.inputs, ...referenced, ...projectFiles(config, postcssConfig)])
+    const inputs = new Set([...result.inputs, ...referenced, ...projectFiles(config, postcssConfig), ...(unit.inputs ?? [])])
     const record: CompileRecord = {
       key,
       inputs: [...inputs].sort().flatMap((p) => {
@@ -174,7 +194,8 @@ function errorsOf(reason: unknown): Message[] {
  * and the list of source names (a new file can change how an import resolves).
  */
 function baseKey(config: ResolvedConfig, sources: Sources, postcssConfig: string | null, mode: string): string {
-  const { cacheDir: _c, verifyCache: _v, configFile: _f, ...options } = config
+  // define, envPrefix and esbuild (plugins are functions) count through the scripts unit's own key; the environment only through the variables it exposes.
+  const { cacheDir: _c, verifyCache: _v, configFile: _f, environment: _e, define: _d, envPrefix: _p, esbuild: _b, ...options } = config
   const names = [...sources.entries, ...sources.modules, ...sources.statics].map((f) => f.logical).sort()
   // The PostCSS config's path and the env its functions see; its content is an input of every unit.
   const postcss = postcssConfig ? [postcssConfig, mode] : null
@@ -196,4 +217,13 @@ const LOCKFILES = ['package-lock.json', 'node_modules/.package-lock.json', 'yarn
 
 function inPlace(outDir: string, f: CompiledFile): boolean {
   return fs.statSync(path.join(outDir, f.file), { throwIfNoEntry: false })?.size === f.size
+}
+
+/** The settings a script build needs besides its sources (transforms/scripts.ts). */
+function settingsOf(config: ResolvedConfig, sources: Sources): ScriptSettings {
+  return scriptSettings({
+    cwd: config.cwd, rootDir: config.rootDir, mode: config.mode, publicPath: config.publicPath, define: config.define, envPrefix: config.envPrefix,
+    plugins: config.esbuild.plugins ?? [], configFile: config.configFile, environment: config.environment,
+    packageFiles: sources.statics.filter((f) => path.basename(f.abs) === 'package.json').map((f) => f.abs),
+  })
 }

@@ -18,7 +18,8 @@ export const CONFIG_NAMES = ['kiln.config.ts', 'kiln.config.mts', 'kiln.config.m
 /** What a config function is called with (Vite passes { command, mode } the same way). */
 export interface ConfigEnv {
   command: 'build' | 'watch'
-  mode: 'production' | 'development'
+  /** --mode / KILN_MODE when given, else "production" (kiln watch too). */
+  mode: string
 }
 
 export function findConfig(cwd: string, explicit?: string): string | null {
@@ -40,7 +41,7 @@ export async function loadConfig(file: string, cwd: string, env: ConfigEnv = { c
   const cleanup: (() => void)[] = []
   try {
     const value = await untilDrained(shown, evaluate(file, shown, cwd, env, cleanup))
-    return validateConfig(value, shown)
+    return validateConfig(value, shown, file)
   } finally {
     // Also reached when the loop drained with the import still pending, which never gets to its own finally.
     for (const f of cleanup) f()
@@ -50,7 +51,7 @@ export async function loadConfig(file: string, cwd: string, env: ConfigEnv = { c
 function loadJson(file: string, shown: string): KilnConfig {
   const text = fs.readFileSync(file, 'utf8')
   try {
-    return validateConfig(JSON.parse(text), shown)
+    return validateConfig(JSON.parse(text), shown, file)
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err
     const pos = /position (\d+)/.exec(err.message)

@@ -6,7 +6,7 @@ import { usageError } from './diagnostics.js'
 import { findProjectRoot, type ProjectRoot } from './project-root.js'
 import type { BuildSession } from './session.js'
 import type { ProgressSink } from './progress.js'
-import { configFromEnv, mergeOptions, validateConfig, type KilnConfig, type ResolvedOptions } from './options.js'
+import { configFromEnv, mergeOptions, OPTIONS, validateConfig, type KilnConfig, type ResolvedOptions } from './options.js'
 
 export interface BuildOptions extends KilnConfig {
   /**
@@ -38,6 +38,8 @@ export interface ResolvedConfig extends ResolvedOptions {
   rootDir: string
   outDir: string
   configFile: string | null
+  /** The environment the options were read from; public variables (import.meta.env) come from it too. */
+  environment: NodeJS.ProcessEnv
 }
 
 export async function resolveConfig(options: BuildOptions = {}): Promise<ResolvedConfig> {
@@ -48,8 +50,11 @@ export async function resolveConfig(options: BuildOptions = {}): Promise<Resolve
   const environment = env ?? process.env
   const command = commandOpt ?? (session ? 'watch' : 'build')
   const configFile = config === false ? null : findConfig(cwd, config ?? (environment.KILN_CONFIG || undefined))
-  const fromFile = configFile ? await loadConfig(configFile, cwd, { command, mode: command === 'watch' ? 'development' : 'production' }) : {}
-  const merged = mergeOptions(overrides, configFromEnv(environment), fromFile)
+  const fromEnv = configFromEnv(environment)
+  // The mode a config function is called with: the flag or KILN_MODE, else production (kiln watch too); the config's own `mode` may then set it.
+  const mode = overrides.mode ?? fromEnv.mode ?? (OPTIONS.mode.default as string)
+  const fromFile = configFile ? await loadConfig(configFile, cwd, { command, mode }) : {}
+  const merged = mergeOptions(overrides, fromEnv, fromFile)
   const publicPath = merged.publicPath.endsWith('/') ? merged.publicPath : `${merged.publicPath}/`
   const resolved: ResolvedConfig = {
     ...merged,
@@ -61,6 +66,7 @@ export async function resolveConfig(options: BuildOptions = {}): Promise<Resolve
     rootDir: path.resolve(cwd, merged.root),
     outDir: path.resolve(cwd, merged.out),
     configFile,
+    environment,
   }
   onResolved?.(resolved)
   return resolved

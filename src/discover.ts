@@ -6,6 +6,7 @@ import fg from 'fast-glob'
 import { buildError, KilnError, message, displayPath, type Location, type Message } from './diagnostics.js'
 import { parseFingerprint } from './fingerprint.js'
 import { STYLE_EXTS, UNSUPPORTED } from './compilers/preprocessors.js'
+import { importedCandidates } from './entry-imports.js'
 
 export const SCRIPT_EXTS = ['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']
 const ENTRY_EXTS = ['.js', '.mjs', '.ts', '.tsx', '.jsx', ...STYLE_EXTS]
@@ -85,6 +86,15 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
     if (parseFingerprint(f.logical) && (f.kind === 'static' || isEntry(f))) {
       warnings.push(message(`${f.logical} already looks fingerprinted; it will be fingerprinted again`, { file: displayPath(f.abs, cwd), line: 1, column: 0 },
         'rename it without the -XXXXXXXX suffix so its logical name is stable'))
+    }
+  }
+  // By default, a file directly in the root that another one imports is that entry's module, not an entry of its own.
+  if (!entryGlobs && entries.length > 1) {
+    const imported = await importedCandidates(entries.map((e) => e.abs), cwd)
+    if (imported.size) {
+      modules.push(...entries.filter((e) => imported.has(e.abs)))
+      modules.sort((a, b) => (a.logical < b.logical ? -1 : a.logical > b.logical ? 1 : 0))
+      entries.splice(0, entries.length, ...entries.filter((e) => !imported.has(e.abs)))
     }
   }
   checkOutputCollisions(entries, cwd, errors)

@@ -33,7 +33,8 @@ export function flagName(option: keyof KilnConfig): string {
   return option === 'entries' ? 'entry' : option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 }
 
-export const OPTION_FLAGS: Flag[] = OPTION_NAMES.map((key) => {
+/** Every option but the config-only ones ('object': define, esbuild) is a flag. */
+export const OPTION_FLAGS: Flag[] = OPTION_NAMES.filter((key) => OPTIONS[key].kind !== 'object').map((key) => {
   const spec = OPTIONS[key]
   const type = spec.kind === 'boolean' ? 'boolean' : spec.kind === 'number' ? 'number' : spec.kind === 'string' ? 'string' : 'list'
   return {

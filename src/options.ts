@@ -1,7 +1,9 @@
 // The one table of build options. The CLI, the environment, config files and the API
 // all read it, so a new option is added in exactly one place.
+import fs from 'node:fs'
+import type { Plugin as EsbuildPlugin } from 'esbuild'
 import { closest } from './runtime/closest.js'
-import { usageError, buildError, KilnError } from './diagnostics.js'
+import { usageError, buildError, KilnError, locate, type Location } from './diagnostics.js'
 
 export interface KilnConfig {
   /** Source directory, relative to the working directory. Default `assets`. */
@@ -32,6 +34,25 @@ export interface KilnConfig {
   verifyCache?: boolean
   /** Hash every file of the artifact directory the build lists, and rewrite any whose bytes are wrong. */
   verify?: boolean
+  /**
+   * Build mode, also for kiln watch: "production" (default), "development" or a name of your
+   * own ("staging"). It picks the .env.<mode> files and is import.meta.env.MODE;
+   * process.env.NODE_ENV is "development" in development mode and "production" in any other.
+   */
+  mode?: string
+  /**
+   * Global expressions replaced in scripts, as esbuild's `define`: each value is a JS
+   * expression as a string (`JSON.stringify('1.2.3')`, `'true'`). Config only.
+   */
+  define?: Record<string, string>
+  /** Variables (environment, .env files) with one of these prefixes are exposed as import.meta.env.NAME; nothing else is. Default ['KILN_PUBLIC_']. */
+  envPrefix?: string[]
+  /** Passed to esbuild. `plugins`: esbuild plugins, run after Kiln's import queries and before Kiln's static-file and stylesheet handling. Config only. */
+  esbuild?: EsbuildSettings
+}
+
+export interface EsbuildSettings {
+  plugins?: EsbuildPlugin[]
 }
 
 export type Encoding = 'br' | 'gzip'
@@ -42,11 +63,13 @@ export type ResolvedOptions = Required<Omit<KilnConfig, 'entries'>> & { entries:
 /** Before the project-dependent defaults are filled in (config.ts): cacheDir is null when nothing set it. */
 export type MergedOptions = Omit<ResolvedOptions, 'cacheDir'> & { cacheDir: string | null }
 
-type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'encodings'
+/** 'object': config files and the API only (no flag, no environment variable). */
+type Kind = 'string' | 'boolean' | 'number' | 'string[]' | 'encodings' | 'object'
 
 interface OptionSpec {
   kind: Kind
-  env: string
+  /** The KILN_* variable; none for 'object' options. */
+  env?: string
   default: unknown
   describe: string
   /** The value's placeholder in --help (DIR, URL, N). */
@@ -55,6 +78,10 @@ interface OptionSpec {
   shownDefault?: string
   min?: number
   max?: number
+  /** A check beyond the kind: what is wrong with the value ("define.X must be a string"), or null. */
+  check?: (value: unknown) => string | null
+  /** What the value must be, for 'object' options' messages. */
+  expect?: string
 }
 
 export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
@@ -74,6 +101,60 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   cacheDir: { kind: 'string', env: 'KILN_CACHE_DIR', default: null, arg: 'DIR', shownDefault: 'node_modules/.cache/kiln when the project has node_modules, else .kiln-cache', describe: 'Persistent build cache directory' },
   verifyCache: { kind: 'boolean', env: 'KILN_VERIFY_CACHE', default: false, describe: 'Re-hash every static file and report cache mismatches' },
   verify: { kind: 'boolean', env: 'KILN_VERIFY', default: false, describe: 'Hash every output file and rewrite any whose bytes are wrong' },
+  mode: { kind: 'string', env: 'KILN_MODE', default: 'production', arg: 'NAME', describe: 'Build mode: production, development or your own (.env.<mode>, import.meta.env.MODE)', check: checkMode },
+  define: { kind: 'object', default: Object.freeze({}), describe: 'Global expressions replaced in scripts (as esbuild define)', expect: 'an object of JS expressions as strings', check: checkDefine },
+  envPrefix: { kind: 'string[]', env: 'KILN_ENV_PREFIX', default: Object.freeze(['KILN_PUBLIC_']), arg: 'PREFIX', describe: 'Prefixes of variables exposed as import.meta.env.* (repeatable)', check: checkPrefixes },
+  esbuild: { kind: 'object', default: Object.freeze({}), describe: 'esbuild settings passed through: { plugins }', expect: 'an object: { plugins: [...] }', check: checkEsbuild },
+}
+
+/** A mode names .env.<mode> files: a plain name, and never "local" (.env.local is loaded in every mode). */
+function checkMode(value: unknown): string | null {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value)) return 'must be a name such as "production", "development" or "staging" (letters, digits, ".", "_", "-")'
+  return value === 'local' ? 'cannot be "local": .env.local is loaded in every mode' : null
+}
+
+function checkDefine(value: unknown): string | null {
+  if (!isPlainObject(value)) return null
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string') return `"${key}" must be a JS expression as a string, got ${describeValue(v)}; write ${JSON.stringify(key)}: JSON.stringify(${describeValue(v)})`
+  }
+  return null
+}
+
+function checkPrefixes(value: unknown): string | null {
+  return Array.isArray(value) && value.some((p) => p === '') ? 'cannot contain an empty prefix: it would expose every variable of the environment' : null
+}
+
+function checkEsbuild(value: unknown): string | null {
+  if (!isPlainObject(value)) return null
+  for (const key of Object.keys(value)) {
+    if (key !== 'plugins') return `has no setting "${key}": Kiln passes only "plugins" to esbuild (it sets the rest itself)`
+  }
+  const plugins = value.plugins
+  if (plugins === undefined) return null
+  if (!Array.isArray(plugins)) return `plugins must be an array of esbuild plugins, got ${describeValue(plugins)}`
+  for (const [i, p] of plugins.entries()) {
+    if (typeof p === 'function') return `plugins[${i}] is a function, not an esbuild plugin: call it (plugins: [${p.name || 'plugin'}()])`
+    if (!isPlainObject(p) && !(p !== null && typeof p === 'object')) return `plugins[${i}] is not an esbuild plugin (an object with "name" and "setup"), got ${describeValue(p)}`
+    const plugin = p as { name?: unknown; setup?: unknown }
+    if (typeof plugin.name !== 'string' || typeof plugin.setup !== 'function') return `plugins[${i}] is not an esbuild plugin: it needs a string "name" and a "setup" function`
+  }
+  return null
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value) as unknown
+  return proto === Object.prototype || proto === null
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'function') return 'a function'
+  try {
+    return JSON.stringify(v) ?? String(v)
+  } catch {
+    return String(v)
+  }
 }
 
 export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof KilnConfig)[]
@@ -91,34 +172,57 @@ function typeOk(spec: OptionSpec, value: unknown): boolean {
       return value === false || (Array.isArray(value) && value.every((v) => (ENCODINGS as unknown[]).includes(v)))
     case 'number':
       return typeof value === 'number' && Number.isInteger(value) && value >= (spec.min ?? 0) && value <= (spec.max ?? Number.MAX_SAFE_INTEGER)
+    case 'object':
+      return isPlainObject(value)
     default:
       return typeof value === spec.kind
   }
 }
 
-/** Checks a config object's keys and types; `source` names where it came from (a file). */
-export function validateConfig(config: unknown, source: string): KilnConfig {
+/**
+ * Checks a config object's keys and types; `source` names where it came from (a file, as
+ * shown), `file` is that file's path when there is one: messages point at the key's line.
+ */
+export function validateConfig(config: unknown, source: string, file?: string): KilnConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw buildError(`${source} must export an object (use defineConfig({ … }))`, { file: source, line: 1, column: 0 })
   }
   const errors: KilnError[] = []
+  const at = (key: string) => keyLocation(source, file, key)
   for (const [key, value] of Object.entries(config)) {
     const spec = OPTIONS[key as keyof KilnConfig]
     if (!spec) {
       const near = closest(key, OPTION_NAMES)
-      errors.push(buildError(`Unknown option "${key}" in ${source}`, { file: source, line: 1, column: 0 },
+      errors.push(buildError(`Unknown option "${key}" in ${source}`, at(key),
         near.length ? `did you mean "${near[0]}"?` : `valid options: ${OPTION_NAMES.join(', ')}`))
     } else if (value !== undefined && !typeOk(spec, value)) {
-      errors.push(buildError(`Option "${key}" in ${source} must be ${describeKind(spec)}, got ${JSON.stringify(value)}`,
-        { file: source, line: 1, column: 0 }))
+      errors.push(buildError(`Option "${key}" in ${source} must be ${describeKind(spec)}, got ${describeValue(value)}`, at(key)))
+    } else if (value !== undefined && spec.check) {
+      const problem = spec.check(value)
+      if (problem) errors.push(buildError(`Option "${key}" in ${source} ${problem}`, at(key)))
     }
   }
   if (errors.length) throw new KilnError(errors.flatMap((e) => e.errors))
   return config as KilnConfig
 }
 
+/** Where a key is written in a config file (its first `key:` or `"key"`), else line 1. */
+function keyLocation(source: string, file: string | undefined, key: string): Location {
+  if (file) {
+    try {
+      const text = fs.readFileSync(file, 'utf8')
+      const m = new RegExp(`(["']?)\\b${key.replace(/[^\w$]/g, '')}\\b\\1\\s*:`).exec(text)
+      if (m) return locate(source, text, m.index)
+    } catch {
+      // Unreadable now: the file is enough.
+    }
+  }
+  return { file: source, line: 1, column: 0 }
+}
+
 function describeKind(spec: OptionSpec): string {
   if (spec.kind === 'number') return `a whole number from ${spec.min ?? 0}${spec.max === undefined ? ' up' : ` to ${spec.max}`}`
+  if (spec.kind === 'object') return spec.expect ?? 'an object'
   return { string: 'a string', boolean: 'true or false', 'string[]': 'an array of strings', encodings: 'false or a list of "br", "gzip"' }[spec.kind]
 }
 
@@ -127,9 +231,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): KilnConfig {
   const out: Record<string, unknown> = {}
   for (const name of OPTION_NAMES) {
     const spec = OPTIONS[name]
-    const raw = env[spec.env]
+    const raw = spec.env ? env[spec.env] : undefined
     if (raw === undefined || raw === '') continue
-    out[name] = parseEnv(spec, raw)
+    const value = parseEnv(spec, raw)
+    const problem = spec.check?.(value)
+    if (problem) throw usageError(`${spec.env}=${raw} ${problem}`)
+    out[name] = value
   }
   return out as KilnConfig
 }
@@ -156,6 +263,8 @@ function parseEnv(spec: OptionSpec, raw: string): unknown {
       if (/^(0|false|no|off)$/i.test(raw)) return false
       throw usageError(`${spec.env}=${raw} is not a boolean`, 'use true or false')
     }
+    case 'object':
+      throw usageError(`${spec.env} cannot be set from the environment`)
   }
 }
 

@@ -1,0 +1,71 @@
+// Which of the files directly in the root are imported by another of them. By default every
+// script and stylesheet directly in the root is an entry, but one that another imports
+// (`app.ts` → `./app.css`, `./format.js`) is a module of that entry: built once, through it,
+// and not a second entry with its own output and its own copy of every error.
+//
+// esbuild parses the candidates (a real parser: imports in comments and strings do not
+// count) with every import left external, so nothing else is read; each import that
+// resolves to another candidate is an edge. Entries are then the candidates nothing
+// imports, and those that no such entry reaches (a cycle with no way in keeps its files).
+import path from 'node:path'
+import type * as esbuild from 'esbuild'
+
+/** What esbuild can parse without Kiln's compilers (Sass and Less candidates are only ever targets). */
+const PARSED = /\.(m?js|jsx|ts|tsx|css)$/i
+/** Import kinds that make a file part of another's graph (not url() references). */
+const KINDS = new Set<esbuild.ImportKind>(['import-statement', 'require-call', 'dynamic-import', 'require-resolve', 'import-rule', 'composes-from'])
+const RESOLVING = 'kiln-entry-imports'
+
+/** The candidates (absolute paths) that another candidate imports and that are not needed as entries. */
+export async function importedCandidates(candidates: string[], cwd: string): Promise<Set<string>> {
+  const parsed = candidates.filter((c) => PARSED.test(c))
+  if (candidates.length < 2 || parsed.length === 0) return new Set()
+  const known = new Set(candidates)
+  const roots = new Set(candidates.map((c) => path.dirname(c)))
+  const edges = new Map<string, Set<string>>()
+  const plugin: esbuild.Plugin = {
+    name: 'kiln-entry-imports',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind === 'entry-point' || args.pluginData === RESOLVING) return undefined
+        // Only a path that can land directly in the root is resolved; everything stays external.
+        if (KINDS.has(args.kind) && /^\.\.?(\/|$)/.test(args.path) && roots.has(path.dirname(path.resolve(args.resolveDir, args.path.replace(/[?#].*$/, ''))))) {
+          const r = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING })
+          if (!r.errors.length && known.has(r.path) && r.path !== args.importer) {
+            const set = edges.get(args.importer) ?? new Set()
+            set.add(r.path)
+            edges.set(args.importer, set)
+          }
+        }
+        return { path: args.path, external: true }
+      })
+    },
+  }
+  const { build } = await import('esbuild')
+  try {
+    await build({
+      absWorkingDir: cwd,
+      entryPoints: parsed.map((file, i) => ({ in: file, out: String(i) })),
+      outdir: path.join(cwd, '.kiln-entry-scan'),
+      bundle: true,
+      write: false,
+      jsx: 'preserve',
+      logLevel: 'silent',
+      plugins: [plugin],
+    })
+  } catch {
+    // A file esbuild cannot parse: the edges found in the others still count; the compile reports the error once.
+  }
+  const imported = new Set([...edges.values()].flatMap((s) => [...s]))
+  // Entries: nothing imports them. Everything they reach is a module; what none reaches (a cycle) stays an entry.
+  const reached = new Set<string>()
+  const visit = (file: string) => {
+    for (const next of edges.get(file) ?? []) {
+      if (reached.has(next)) continue
+      reached.add(next)
+      visit(next)
+    }
+  }
+  for (const c of candidates) if (!imported.has(c)) visit(c)
+  return reached
+}
