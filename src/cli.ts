@@ -37,7 +37,7 @@ const WATCH_JSON: Flag = { ...JSON_FLAG, describe: 'Print one JSON object per bu
 
 const COMMANDS: Command[] = [
   { name: 'build', summary: 'Compile, fingerprint and write the artifact directory and manifest', flags: BUILD_FLAGS, run: runBuild },
-  { name: 'watch', summary: 'Build, then rebuild on every change (development)', flags: BUILD_FLAGS.map((f) => (f === JSON_FLAG ? WATCH_JSON : f)), run: runWatch },
+  { name: 'watch', summary: 'Build, then rebuild on every change', flags: BUILD_FLAGS.map((f) => (f === JSON_FLAG ? WATCH_JSON : f)), run: runWatch },
   {
     name: 'clean',
     summary: 'Remove what no recent build needs (safe during rolling deploys)',

@@ -7,6 +7,7 @@
 // count) with every import left external, so nothing else is read; each import that
 // resolves to another candidate is an edge. Entries are then the candidates nothing
 // imports, and those that no such entry reaches (a cycle with no way in keeps its files).
+import fs from 'node:fs'
 import path from 'node:path'
 import type * as esbuild from 'esbuild'
 
@@ -16,10 +17,33 @@ const PARSED = /\.(m?js|jsx|ts|tsx|css)$/i
 const KINDS = new Set<esbuild.ImportKind>(['import-statement', 'require-call', 'dynamic-import', 'require-resolve', 'import-rule', 'composes-from'])
 const RESOLVING = 'kiln-entry-imports'
 
+/**
+ * Whether any candidate's text names a sibling as a relative import would (`/format.`,
+ * `"app.css"` in a stylesheet): when none does, no import can join them, and esbuild need not
+ * start (a build whose compile is cached stays free of it). An `index` file may be imported as
+ * "./", so its presence always means a scan.
+ */
+function mayImportEachOther(parsed: string[], candidates: string[]): boolean {
+  const stems = [...new Set(candidates.map((c) => path.basename(c).replace(/\.[^.]+$/, '')))]
+  if (stems.includes('index')) return true
+  const escaped = stems.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
+  const script = new RegExp(`/(?:${escaped})[.'"\`?#]`)
+  const style = new RegExp(`[/'"(]\\s*(?:${escaped})[.'"?#)]`)
+  return parsed.some((file) => {
+    let text: string
+    try {
+      text = fs.readFileSync(file, 'utf8')
+    } catch {
+      return true
+    }
+    return (/\.css$/i.test(file) ? style : script).test(text)
+  })
+}
+
 /** The candidates (absolute paths) that another candidate imports and that are not needed as entries. */
 export async function importedCandidates(candidates: string[], cwd: string): Promise<Set<string>> {
   const parsed = candidates.filter((c) => PARSED.test(c))
-  if (candidates.length < 2 || parsed.length === 0) return new Set()
+  if (candidates.length < 2 || parsed.length === 0 || !mayImportEachOther(parsed, candidates)) return new Set()
   const known = new Set(candidates)
   const roots = new Set(candidates.map((c) => path.dirname(c)))
   const edges = new Map<string, Set<string>>()

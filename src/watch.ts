@@ -1,5 +1,6 @@
-// kiln watch (development): a build, then a rebuild whenever sources, static files, the
-// config, the browserslist or the PostCSS/Tailwind config change (debounced). Each rebuild is an ordinary build: the
+// kiln watch: a build, then a rebuild whenever sources, static files, the config, the
+// browserslist, the PostCSS/Tailwind config or the mode's .env files change (debounced). It
+// builds in the mode --mode names, production unless told, like kiln build. Each rebuild is an ordinary build: the
 // cache skips unchanged compile units, esbuild rebuilds from its incremental context, the manifest is swapped atomically, a failed build
 // leaves the last good one, and nothing is ever deleted. Stopping waits for a build in
 // flight to finish, so no temp file is left behind.
@@ -11,6 +12,7 @@ import { KilnError } from './diagnostics.js'
 import { BuildSession } from './session.js'
 import { STYLE_CONFIG_NAMES } from './compilers/postcss-config.js'
 import { inputsOutsideRoot } from './compile.js'
+import { envFileNames } from './transforms/env.js'
 
 export interface WatchHandle {
   /** Resolves once the watcher has stopped and no build is running. */
@@ -77,9 +79,11 @@ export async function watch(options: BuildOptions, events: WatchEvents = {}): Pr
   const watchers: fs.FSWatcher[] = []
   const root = config.rootDir
   if (fs.existsSync(root)) watchers.push(fs.watch(root, { recursive: true }, (_e, f) => changed(f ? path.join(root, f.toString()) : null)))
+  // .env files of the mode: their public variables are compiled into the scripts.
+  const envFiles = new Set(envFileNames(config.mode))
   watchers.push(fs.watch(config.cwd, (_e, f) => {
     const name = f?.toString()
-    if (name && (PROJECT_FILES.has(name) || inExtra(config.cwd, name) || (config.configFile && path.join(config.cwd, name) === config.configFile))) changed(path.join(config.cwd, name))
+    if (name && (PROJECT_FILES.has(name) || envFiles.has(name) || inExtra(config.cwd, name) || (config.configFile && path.join(config.cwd, name) === config.configFile))) changed(path.join(config.cwd, name))
   }))
   // Files a build read outside the root (Tailwind's sources in views/, a module in ../shared):
   // their directories are watched too, each change filtered to the names that were read.
