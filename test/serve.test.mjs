@@ -307,3 +307,111 @@ streams('should not leak a file descriptor when the client aborts mid-download',
 })
 
 streams.run()
+
+const differs = suite('files that differ from the manifest')
+
+/**
+ * Requests written back to back on one keep-alive connection (the last with Connection:
+ * close), and the responses as the client parses them: a body is what its Content-Length
+ * says, so a body that lied swallows the next response.
+ */
+function pipelined(port, requests) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(requests.map(([method, target, extra = ''], i) => `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}${i === requests.length - 1 ? 'Connection: close\r\n' : ''}\r\n`).join(''))
+    })
+    const chunks = []
+    // A safety net, not an assertion: a server waiting for a body it will never get is cut off.
+    socket.setTimeout(5000, () => socket.destroy())
+    socket.on('data', (c) => chunks.push(c))
+    socket.on('close', () => {
+      let rest = Buffer.concat(chunks)
+      const responses = []
+      while (rest.length) {
+        const head = rest.indexOf('\r\n\r\n')
+        if (head < 0) break
+        const text = rest.subarray(0, head).toString('latin1')
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)
+        const length = Number(/\r\ncontent-length: (\d+)/i.exec(text)?.[1] ?? 0)
+        const bodyless = requests[responses.length]?.[0] === 'HEAD' || status === 304
+        const body = bodyless ? Buffer.alloc(0) : rest.subarray(head + 4, head + 4 + length)
+        responses.push({ status, length, body, complete: bodyless || body.length === length })
+        rest = rest.subarray(head + 4 + body.length)
+      }
+      resolve(responses)
+    })
+    socket.on('error', reject)
+  })
+}
+
+differs('should answer 500 and log, never a wrong Content-Length, for a listed file shorter or longer on disk', async () => {
+  const { dir, m, js } = await fixture()
+  try {
+    const css = m.assets['site.css'].file
+    const svg = m.assets['images/logo.svg'].file
+    const cssBytes = fs.readFileSync(path.join(dir, OUT, css))
+    fs.writeFileSync(path.join(dir, OUT, js), 'short')
+    fs.appendFileSync(path.join(dir, OUT, svg), '<!-- appended after the build -->')
+    const logs = []
+    await withServer(serveAssets({ dir: path.join(dir, OUT), log: (line) => logs.push(line) }), async (port) => {
+      const rs = await pipelined(port, [['GET', `/assets/${js}`], ['HEAD', `/assets/${js}`], ['GET', `/assets/${svg}`], ['GET', `/assets/${css}`]])
+      assert.equal(rs.map((r) => r.status), [500, 500, 500, 200])
+      assert.ok(rs.every((r) => r.complete), 'every body is exactly its Content-Length')
+      assert.equal(rs[3].body, cssBytes, 'the response after them is intact')
+      assert.is(logs.length, 3)
+      assert.match(logs[0], `${path.join(dir, OUT, js)} is 5 bytes, but the manifest says ${m.files[js].size} bytes; answered 500`)
+      assert.match(logs[0], 'kiln verify')
+    })
+  } finally {
+    remove(dir)
+  }
+})
+
+differs('should answer 500 for a precompressed variant that is shorter on disk, and serve identity to clients that take it', async () => {
+  const { dir, m, js, bytes } = await fixture()
+  try {
+    fs.writeFileSync(path.join(dir, OUT, `${js}.br`), 'x')
+    const logs = []
+    await withServer(serveAssets({ dir: path.join(dir, OUT), log: (line) => logs.push(line) }), async (port) => {
+      const [br, plain] = await pipelined(port, [['GET', `/assets/${js}`, 'Accept-Encoding: br\r\n'], ['GET', `/assets/${js}`]])
+      assert.is(br.status, 500)
+      assert.ok(br.complete && br.body.length === 0)
+      assert.match(logs[0], `${js}.br is 1 bytes, but the manifest says ${m.files[`${js}.br`].size} bytes`)
+      assert.is(plain?.status, 200)
+      assert.equal(plain.body, bytes)
+    })
+  } finally {
+    remove(dir)
+  }
+})
+
+differs('should close the connection, not reuse it, when a file shrinks while it is being sent', async () => {
+  const { dir, m } = await fixture()
+  try {
+    const big = m.assets['big.bin'].file
+    const abs = path.join(dir, OUT, big)
+    // The file is truncated after serve checked its size, just as reading starts: a hook, not a race.
+    const real = fs.createReadStream
+    fs.createReadStream = function (...args) {
+      fs.truncateSync(abs, 1000)
+      fs.createReadStream = real
+      return real.apply(this, args)
+    }
+    try {
+      await withServer(serveAssets({ dir: path.join(dir, OUT), log: () => {} }), async (port) => {
+        const rs = await pipelined(port, [['GET', `/assets/${big}`], ['GET', `/assets/${m.assets['site.css'].file}`]])
+        assert.is(rs.length, 1, 'nothing after the short body was sent on that connection')
+        assert.is(rs[0].status, 200)
+        assert.is(rs[0].length, m.files[big].size)
+        assert.not.ok(rs[0].complete, 'the client sees a cut-off body')
+        assert.not.ok(rs[0].body.includes('HTTP/1.1'), 'no response leaked into the body')
+      })
+    } finally {
+      fs.createReadStream = real
+    }
+  } finally {
+    remove(dir)
+  }
+})
+
+differs.run()

@@ -91,20 +91,18 @@ export function defaultManifestPath(env: Record<string, string | undefined> = pr
 export function loadManifest<O extends RuntimeOptions>(file?: string, options?: O): Strictness<O> {
   const o = options ?? ({} as RuntimeOptions)
   const source = file ? path.resolve(file) : defaultManifestPath(o.env ?? process.env)
-  const read = () => buildTable(readManifest(source), o)
-  let table = read()
+  let [m, seen] = readStamped(source)
+  let table = buildTable(m, o)
   if (!o.reload) return createAssets(() => table, source, o) as Strictness<O>
-  let mtime = fs.statSync(source).mtimeMs
   let checked = Date.now()
   return createAssets(() => {
     const now = Date.now()
     if (now - checked < 1000) return table
     checked = now
     try {
-      const m = fs.statSync(source).mtimeMs
-      if (m !== mtime) {
-        table = read()
-        mtime = m
+      if (stampOf(fs.statSync(source)) !== seen) {
+        ;[m, seen] = readStamped(source)
+        table = buildTable(m, o)
       }
     } catch {
       // mid-swap or a broken build: keep serving the last good manifest
@@ -113,43 +111,40 @@ export function loadManifest<O extends RuntimeOptions>(file?: string, options?: 
   }, source, o) as Strictness<O>
 }
 
+/** Which file is at a path: a build renames a new manifest into place, so a new inode (and mtime). */
+const stampOf = (s: fs.Stats) => `${s.ino}:${s.mtimeMs}:${s.size}`
+
 /** Builds the lookup table from a manifest object read by other means. */
 export function fromManifest<O extends RuntimeOptions>(data: unknown, options?: O & { source?: string }): Strictness<O> {
   const o = options ?? ({} as RuntimeOptions & { source?: string })
   const source = o.source ?? '(object passed to fromManifest)'
-  let table: Table
-  try {
-    table = buildTable(validateManifest(data, source), o)
-  } catch (err) {
-    // An object built by other means can hold anything (getters, odd prototypes): whatever
-    // goes wrong reading it is still a manifest problem, reported as one.
-    if (err instanceof ManifestError) throw err
-    throw new ManifestError(source, `cannot be read (${(err as Error)?.message ?? String(err)})`)
-  }
+  // validateManifest reads `data` once into a copy and throws nothing but ManifestError.
+  const table = buildTable(validateManifest(data, source), o)
   return createAssets(() => table, source, o) as Strictness<O>
-}
-
-/** Index-by-index, not .map(): an untrusted array's own `constructor` must not choose the result's class. */
-function refsOf(files: readonly string[], ref: (f: string) => AssetRef): readonly AssetRef[] {
-  const out: AssetRef[] = []
-  for (let i = 0; i < files.length; i++) out.push(ref(files[i]!))
-  return Object.freeze(out)
 }
 
 /** Reads a manifest file and validates it: the one place the runtime parses one. */
 export function readManifest(source: string): ValidManifest {
-  let text: string
+  return readStamped(source)[0]
+}
+
+/**
+ * The manifest, and the stamp of the very file its bytes came from: stat and read go through
+ * one handle, so a build renaming a new manifest into place meanwhile cannot pair the old
+ * bytes with the new file's stamp (which would pin the old manifest for good).
+ */
+function readStamped(source: string): [ValidManifest, string] {
+  let fd: number | undefined
   try {
-    text = fs.readFileSync(source, 'utf8')
+    fd = fs.openSync(source, 'r')
+    const stamp = stampOf(fs.fstatSync(fd))
+    return [validateManifest(JSON.parse(fs.readFileSync(fd, 'utf8')), source), stamp]
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    throw new ManifestError(source, code === 'ENOENT' ? 'does not exist (set KILN_MANIFEST, or pass the path)' : `cannot be read (${code ?? String(err)})`)
-  }
-  try {
-    return validateManifest(JSON.parse(text), source)
-  } catch (err) {
-    if (err instanceof ManifestError) throw err
-    throw new ManifestError(source, `is not valid JSON (${(err as Error).message})`)
+    const e = err as NodeJS.ErrnoException
+    throw err instanceof ManifestError ? err : new ManifestError(source, err instanceof SyntaxError ? `is not valid JSON (${e.message})`
+      : e.code === 'ENOENT' ? 'does not exist (set KILN_MANIFEST, or pass the path)' : `cannot be read (${e.code ?? String(err)})`)
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd)
   }
 }
 
@@ -167,14 +162,16 @@ function buildTable(m: ValidManifest, o: RuntimeOptions): Table {
     if (!r) refs.set(file, (r = Object.freeze({ url: url(file), integrity: m.files.get(file)!.integrity })))
     return r
   }
+  // The lists are validateManifest's own arrays (never the caller's), so .map is safe here.
+  const refsTo = (files?: readonly string[]) => (files?.length ? Object.freeze(files.map(ref)) : NONE)
   const entries = new Map<string, EntryInfo>()
   for (const [name, a] of m.assets) {
     entries.set(name, Object.freeze({
       url: url(a.file),
       integrity: a.integrity,
       type: a.type,
-      css: a.css?.length ? refsOf(a.css, ref) : NONE,
-      preload: a.imports?.length ? refsOf(a.imports, ref) : NONE,
+      css: refsTo(a.css),
+      preload: refsTo(a.imports),
     }))
   }
   let names: readonly string[] | undefined

@@ -3,7 +3,6 @@
 // traverse out of the artifact directory, whatever its encoding.
 import fs from 'node:fs'
 import path from 'node:path'
-import { pipeline } from 'node:stream'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { currentManifest, loadManifest, type Assets } from './index.js'
 import type { ValidManifest } from './validate.js'
@@ -31,6 +30,8 @@ export interface ServeOptions {
    */
   cors?: boolean
   env?: Record<string, string | undefined>
+  /** Where a file that differs from the manifest is reported (it is answered 500). Default: console.error. */
+  log?: (message: string) => void
 }
 
 export type Next = (err?: unknown) => void
@@ -56,6 +57,7 @@ export function serveAssets(options: ServeOptions = {}): Handler {
   const assets = options.assets ?? loadManifest(options.manifest ?? (options.dir ? path.join(options.dir, 'manifest.json') : undefined), { env, reload: options.reload })
   const dir = path.resolve(options.dir ?? path.dirname(assets.source))
   const cors = options.cors !== false
+  const log = options.log ?? ((message: string) => console.error(message))
   // Routes are built once per manifest the runtime loads. Files of earlier manifests stay
   // routable: a page rendered before a rebuild still asks for them, and the artifact
   // directory is append-only, so a name keeps its bytes.
@@ -98,15 +100,33 @@ export function serveAssets(options: ServeOptions = {}): Handler {
       ;[start, last] = range
       headers['Content-Range'] = `bytes ${start}-${last}/${route.size}`
     }
-    headers['Content-Length'] = Math.max(0, last - start + 1)
-    if (req.method === 'HEAD') return end(res, range ? 206 : 200, headers)
+    const length = Math.max(0, last - start + 1)
+    headers['Content-Length'] = length
     fs.open(body.abs, 'r', (err, fd) => {
       // Listed but gone from disk (a bad deploy): let the app decide, or 404.
       if (err) return next ? next() : end(res, 404)
-      res.writeHead(range ? 206 : 200, headers)
-      if (last < start) return fs.close(fd, () => res.end())
-      pipeline(fs.createReadStream('', { fd, start, end: last }), res, () => {
-        // Errors and aborted clients end here; pipeline has destroyed the stream and closed the fd.
+      fs.fstat(fd, (err, stat) => {
+        // Content-Length and ranges come from the manifest: only a file of exactly that size may
+        // be sent under them (HEAD included). A shorter one would end the body early, and on a
+        // keep-alive connection the next response would be read as the rest of this one.
+        if (err || !stat.isFile() || stat.size !== body.size) {
+          fs.close(fd, () => {})
+          log(`kiln-assets/serve: ${body.abs} is ${err ? `unreadable (${err.code})` : stat.isFile() ? `${stat.size} bytes` : 'not a file'}, but the manifest says ${body.size} bytes; answered 500. The artifact directory was changed after the build: run \`kiln verify\`, then build and deploy again`)
+          return end(res, 500)
+        }
+        if (req.method === 'HEAD' || length === 0) {
+          fs.close(fd, () => {})
+          return end(res, range ? 206 : 200, headers)
+        }
+        res.writeHead(range ? 206 : 200, headers)
+        const stream = fs.createReadStream('', { fd, start, end: last })
+        // Not pipeline(): it would end the response even if the file shrank while being read.
+        // Short means the connection is destroyed, never reused with a body that lied.
+        stream.pipe(res, { end: false })
+        stream.on('end', () => (stream.bytesRead === length ? res.end() : res.destroy()))
+        stream.on('error', () => res.destroy())
+        // An aborted download closes its file.
+        res.on('close', () => stream.destroy())
       })
     })
   }

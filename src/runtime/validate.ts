@@ -1,7 +1,9 @@
 // Checks an untrusted value (parsed JSON, or anything a caller passes) against manifest v1.
-// Every access is type-guarded, so nothing but ManifestError can come out of it; names live
-// in Maps, so `__proto__` or `constructor` are ordinary keys. It runs at every boot on
-// manifests of 10,000+ assets, so it checks records in place and copies nothing.
+// Every field is read once, checked, and that value is what the result holds: the result is
+// a fresh copy, so a getter or Proxy that answers differently the next time cannot change a
+// manifest after it was checked. Whatever reading the value throws (a getter, a Proxy trap)
+// becomes a ManifestError; names live in Maps, so `__proto__` or `constructor` are ordinary
+// keys. It runs at every boot on manifests of 10,000+ assets, so it copies only records.
 import { ManifestError } from './errors.js'
 
 export interface FileRecord {
@@ -42,10 +44,12 @@ export function isSafePath(p: unknown): p is string {
   return typeof p === 'string' && p !== '' && p.length <= 4096 && !UNSAFE_PATH.test(p)
 }
 
+const SRI = /^sha(?:256|384|512)-/
+
 /** An SRI value's shape. Cheap on purpose (it runs 20,000 times at a boot): the value is
  *  only ever compared or HTML-escaped, never decoded. */
 function isIntegrity(v: unknown): v is string {
-  return typeof v === 'string' && v.length < 256 && (v.startsWith('sha384-') || v.startsWith('sha256-') || v.startsWith('sha512-'))
+  return typeof v === 'string' && v.length < 256 && SRI.test(v)
 }
 
 function isSize(v: unknown): v is number {
@@ -55,22 +59,38 @@ function isSize(v: unknown): v is number {
 const q = (s: string) => JSON.stringify(s)
 
 export function validateManifest(data: unknown, source: string): ValidManifest {
+  let verdict: unknown
   const fail = (problem: string): never => {
-    throw new ManifestError(source, problem)
+    throw (verdict = new ManifestError(source, problem))
   }
+  try {
+    return check(data, fail)
+  } catch (err) {
+    // Compared by identity only: what a hostile getter throws may be hostile too (a Proxy
+    // whose every trap throws), so it is never read.
+    if (err === verdict) throw err
+    throw new ManifestError(source, 'cannot be read (reading it threw)')
+  }
+}
+
+type Fail = (problem: string) => never
+type Record_ = Record<string, unknown>
+
+function check(data: unknown, fail: Fail): ValidManifest {
   if (!isObject(data)) fail('is not a JSON object')
-  const m = data as Record<string, unknown>
+  // Spread copies read each own property once: what is checked below is what is kept.
+  const m = { ...(data as Record_) }
   if (m.version !== 1) fail(`has version ${JSON.stringify(m.version) ?? 'undefined'}, but this kiln-assets/runtime reads version 1`)
   if (typeof m.publicPath !== 'string') fail('has no "publicPath" string')
   if (!isObject(m.files)) fail('has no "files" object')
   if (!isObject(m.assets)) fail('has no "assets" object')
-  const rawFiles = m.files as Record<string, unknown>
+  const rawFiles = m.files as Record_
   const files = new Map<string, FileRecord>()
   for (const key of Object.keys(rawFiles)) {
     const rec = rawFiles[key]
     if (!isSafePath(key)) fail(`files[${q(key)}] is not a relative path inside the artifact directory`)
     if (!isObject(rec)) fail(`files[${q(key)}] is not an object`)
-    const r = rec as Record<string, unknown>
+    const r = { ...(rec as Record_) }
     if (!isIntegrity(r.integrity)) fail(`files[${q(key)}].integrity is not an SRI hash`)
     if (!isSize(r.size)) fail(`files[${q(key)}].size is not a byte count`)
     files.set(key, r as unknown as FileRecord)
@@ -80,39 +100,40 @@ export function validateManifest(data: unknown, source: string): ValidManifest {
   const listed = (v: unknown, name: string, field: string): void => {
     if (typeof v !== 'string' || !files.has(v)) fail(`${at(name, field)} names a file that is not in "files"`)
   }
-  const list = (v: unknown, name: string, field: string): void => {
-    if (v === undefined) return
+  const list = (v: unknown, name: string, field: string): string[] => {
     if (!Array.isArray(v)) fail(`${at(name, field)} is not an array`)
-    for (let i = 0; i < (v as unknown[]).length; i++) listed((v as unknown[])[i], name, `${field}[${i}]`)
+    const out: string[] = []
+    for (let i = 0, n = (v as unknown[]).length; i < n; i++) listed(out[i] = (v as string[])[i]!, name, `${field}[${i}]`)
+    return out
   }
-  const rawAssets = m.assets as Record<string, unknown>
+  const rawAssets = m.assets as Record_
   const assets = new Map<string, AssetRecord>()
   for (const name of Object.keys(rawAssets)) {
     const a = rawAssets[name]
     if (!isObject(a)) fail(`${at(name, '')} is not an object`)
-    const r = a as Record<string, unknown>
+    const r = { ...(a as Record_) }
     listed(r.file, name, '.file')
     if (r.integrity !== files.get(r.file as string)!.integrity) fail(`${at(name, '.integrity')} differs from files[${q(r.file as string)}]`)
     if (!isSize(r.size)) fail(`${at(name, '.size')} is not a byte count`)
     if (typeof r.type !== 'string') fail(`${at(name, '.type')} is not a string`)
     if (r.map !== undefined) listed(r.map, name, '.map')
-    if (r.css !== undefined) list(r.css, name, '.css')
-    if (r.imports !== undefined) list(r.imports, name, '.imports')
-    if (r.dynamicImports !== undefined) list(r.dynamicImports, name, '.dynamicImports')
-    if (r.encodings !== undefined) encodings(r.encodings, name, listed, fail)
+    for (const k of ['css', 'imports', 'dynamicImports']) if (r[k] !== undefined) r[k] = list(r[k], name, `.${k}`)
+    if (r.encodings !== undefined) r.encodings = encodings(r.encodings, name, listed, fail)
     assets.set(name, r as unknown as AssetRecord)
   }
   return { publicPath: m.publicPath as string, assets, files }
 }
 
-function encodings(v: unknown, name: string, listed: (v: unknown, name: string, field: string) => void, fail: (p: string) => never): void {
+function encodings(v: unknown, name: string, listed: (v: unknown, name: string, field: string) => void, fail: Fail): Record_ {
   const where = `assets[${q(name)}].encodings`
   if (!isObject(v)) fail(`${where} is not an object`)
-  for (const enc of Object.keys(v as object)) {
-    const e = (v as Record<string, unknown>)[enc]
+  const out = { ...(v as Record_) }
+  for (const enc of Object.keys(out)) {
     if (enc !== 'br' && enc !== 'gzip') fail(`${where} has unknown encoding ${q(enc)}`)
-    if (!isObject(e)) fail(`${where}.${enc} is not an object`)
-    listed((e as Record<string, unknown>).file, name, `.encodings.${enc}.file`)
-    if (!isSize((e as Record<string, unknown>).size)) fail(`${where}.${enc}.size is not a byte count`)
+    if (!isObject(out[enc])) fail(`${where}.${enc} is not an object`)
+    const e = (out[enc] = { ...(out[enc] as Record_) })
+    listed(e.file, name, `.encodings.${enc}.file`)
+    if (!isSize(e.size)) fail(`${where}.${enc}.size is not a byte count`)
   }
+  return out
 }
