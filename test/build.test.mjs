@@ -54,7 +54,7 @@ kinds('should build names with spaces and non-ASCII characters', async () => {
     const r = await run(dir)
     const svg = r.manifestData.assets['img/café logo.svg'].file
     assert.match(svg, /^img\/café logo-[A-Z2-7]{8}\.svg$/)
-    assert.ok(read(dir, r.manifestData.assets['my app.ts'].file).includes(`/assets/${encodeURIComponent('img')}/${encodeURIComponent(path.basename(svg))}`))
+    assert.ok(read(dir, r.manifestData.assets['my app.ts'].file).includes(`new URL("${encodeURIComponent('img')}/${encodeURIComponent(path.basename(svg))}",import.meta.url)`))
     assert.ok(read(dir, r.manifestData.assets['ünï.css'].file).includes(`url(img/${encodeURIComponent(path.basename(svg))})`))
   } finally {
     remove(dir)
@@ -135,12 +135,13 @@ graph('should record shared chunks, dynamic imports and CSS imported from JS', a
   }
 })
 
-graph('should turn an imported static file into its fingerprinted URL under the public path', async () => {
+graph('should turn an imported static file into its fingerprinted URL relative to the chunk, whatever the public path', async () => {
   const dir = sampleApp({ 'assets/app.ts': "import logo from './images/logo.svg'\nexport default logo\n" })
   try {
     const { manifestData: m } = await run(dir, { publicPath: '/static' })
     const js = read(dir, m.assets['app.ts'].file)
-    assert.ok(js.includes(`"/static/${m.assets['images/logo.svg'].file}"`), js)
+    assert.ok(js.includes(`new URL("${m.assets['images/logo.svg'].file}",import.meta.url).href`), js)
+    assert.not.ok(js.includes('/static/'), 'the public path is chosen at run time, not written into scripts')
     assert.is(Object.keys(m.files).filter((f) => f.endsWith('.svg')).length, 1, 'the svg is written once')
   } finally {
     remove(dir)

@@ -168,7 +168,8 @@ client('should declare as URLs only files that Kiln builds into URLs', async () 
   assert.is(b.code, 0, b.stderr)
   const m = manifestOf(dir, 'urls-out')
   const js = fs.readFileSync(path.join(dir, 'urls-out', m.assets['all.ts'].file), 'utf8')
-  for (const e of exts) assert.ok(js.includes(JSON.stringify(`/assets/${m.assets[`files/f.${e}`].file}`)), `import of .${e} gives its URL`)
+  // Relative to the entry (at the root of the artifact), resolved against import.meta.url when it runs.
+  for (const e of exts) assert.ok(js.includes(`new URL(${JSON.stringify(m.assets[`files/f.${e}`].file)}, import.meta.url)`), `import of .${e} gives its URL`)
 })
 
 packed.run()

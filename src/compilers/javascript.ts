@@ -8,7 +8,6 @@ import * as esbuild from 'esbuild'
 import { KilnError, type Message } from '../diagnostics.js'
 import { localReference } from '../css/references.js'
 import { PLACEHOLDER_PATH, UrlPlaceholders } from '../css/url-placeholders.js'
-import { encodePath } from '../runtime/url-path.js'
 import type { SourceFile } from '../discover.js'
 import type { StaticLookup } from '../statics.js'
 import type { BuildSession } from '../session.js'
@@ -19,6 +18,7 @@ import type { CompiledEntry, CompileResult, EmittedFile } from './types.js'
 import type { ScriptSettings } from '../transforms/scripts.js'
 import { wrapUserPlugins } from '../transforms/user-plugins.js'
 import { esmSourcesPlugin } from '../transforms/module-type.js'
+import { transformPlugins, urlModule } from '../transforms/asset-transforms.js'
 
 export interface ScriptOptions extends StyleOptions {
   outDir: string
@@ -121,6 +121,14 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
     //  3. Kiln: static files imported as URLs, stylesheets through Kiln's pipeline, Sass/Less peers, url() placeholders.
     //  4. In a "type": "commonjs" package, the app's own files resolved past the package type (transforms/module-type.ts).
     plugins: [
+      ...transformPlugins({
+        cwd: o.cwd, root: o.root, outDir: o.outDir, statics, placeholders: state.placeholders, addInput: (file) => state.inputs.add(file),
+        // A nested build (a worker, a stylesheet by ?url/?inline) gets its own Kiln plugin: this one's onStart would clear `state`.
+        kilnPlugin: () => {
+          const nested: PluginState = { inputs: new Set(), placeholders: state.placeholders }
+          return { plugin: kilnPlugin(o, statics, nested), inputs: nested.inputs }
+        },
+      }),
       ...wrapUserPlugins(o.scripts.plugins, () => state.inputs, o.scripts.configFile),
       kilnPlugin(o, statics, state),
       ...(o.scripts.esmSources ? [esmSourcesPlugin()] : []),
@@ -182,18 +190,18 @@ function resolveUrls(files: EmittedFile[], placeholders: UrlPlaceholders): Emitt
 }
 
 function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup, state: PluginState): esbuild.Plugin {
-  const url = (file: string) => o.publicPath + encodePath(file)
   return {
     name: 'kiln',
     setup(build) {
       build.onStart(() => {
         state.inputs.clear()
       })
-      // `import logo from './logo.svg'` → the fingerprinted URL under the public path.
+      // `import logo from './logo.svg'` → the fingerprinted file relative to the chunk the code ends up in,
+      // `new URL('images/logo-X.svg', import.meta.url).href` once written (transforms/outputs.ts): any prefix or host works.
       build.onLoad({ filter: STATIC_IMPORT }, async (args) => {
         const asset = await statics().lookup(args.path)
         if (!asset) return undefined
-        return { contents: `export default ${JSON.stringify(url(asset.file))}`, loader: 'js' }
+        return { contents: urlModule(state.placeholders.for(asset.file, '')), loader: 'js' }
       })
       // Placeholders written by Kiln's url() step (style-pipeline.ts) stay as they are until the bundle is written.
       build.onResolve({ filter: PLACEHOLDER_PATH }, (args) => (args.kind === 'url-token' ? { path: args.path, external: true } : undefined))

@@ -1,0 +1,22 @@
+// What the script transforms get from the build that registers them (compilers/javascript.ts),
+// made once per esbuild build and shared with the nested builds they start (a worker, a
+// stylesheet imported with ?url or ?inline). Types only: this module imports nothing of the
+// pipeline but types, so the transforms never import the compiler that registers them.
+import type * as esbuild from 'esbuild'
+import type { UrlPlaceholders } from '../css/url-placeholders.js'
+import type { StaticLookup } from '../statics.js'
+
+export interface TransformContext {
+  cwd: string
+  /** The source root (absolute). */
+  root: string
+  /** The artifact directory (absolute): placeholders resolve relative to each file written there. */
+  outDir: string
+  statics: () => StaticLookup
+  /** The build's url placeholders, shared with url()s in CSS imported from JS. */
+  placeholders: UrlPlaceholders
+  /** Records a file the build read that esbuild's metafile does not list (for the build cache and kiln watch). */
+  addInput(abs: string): void
+  /** A fresh instance of Kiln's own plugin for a nested build, and the set of files it reads. */
+  kilnPlugin(): { plugin: esbuild.Plugin; inputs: Set<string> }
+}
