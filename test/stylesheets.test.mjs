@@ -53,7 +53,8 @@ function app(files, nodeModules) {
   return dir
 }
 
-const TSX = (classes) => `import './app.css'\nexport const Card = () => <div className="${classes}">hi</div>\n`
+// No JSX: the test is about Tailwind reading the file, not about a JSX runtime being installed.
+const TSX = (classes) => `import './app.css'\nexport const Card = (): { className: string } => ({ className: "${classes}" })\n`
 
 // ---------------------------------------------------------------------------------------
 
