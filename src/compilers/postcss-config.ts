@@ -130,8 +130,8 @@ function loadError(err: unknown, shown: string) {
   const first = text.split('\n').find((l) => l.trim()) ?? text
   const missing = /Cannot find (?:module|package) '([^']+)'/.exec(text)?.[1]
   const pkg = missing && !missing.startsWith('.') && !path.isAbsolute(missing) ? missing.split('/').slice(0, missing.startsWith('@') ? 2 : 1).join('/') : null
-  const hint = pkg ? `is "${pkg}" installed? (npm install -D ${pkg})`
-    : /'tsx' or 'jiti' is required/.test(text) ? 'a TypeScript PostCSS config needs jiti or tsx in the project (npm install -D jiti), or write postcss.config.mjs'
+  const hint = /'tsx' or 'jiti' is required/.test(text) ? 'a TypeScript PostCSS config needs jiti or tsx installed (npm install -D jiti), or write it as postcss.config.mjs'
+    : pkg ? `is "${pkg}" installed? (npm install -D ${pkg})`
       : 'fix the config, or remove it to build without your PostCSS plugins'
   return buildError(`Cannot load the PostCSS config ${shown}: ${first}`, { file: shown, line: 1, column: 0 }, hint)
 }
