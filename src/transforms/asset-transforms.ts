@@ -1,5 +1,6 @@
-// Kiln's script transforms: esbuild plugins, one job each, registered once by
-// compilers/javascript.ts (after Kiln's own plugin). The order they run in, written down once:
+// Kiln's asset transforms of scripts: esbuild plugins, one job each, registered once by
+// compilers/javascript.ts, first in its plugin list (before the config's plugins and Kiln's
+// own: their syntax means what Kiln says). The order they run in, written down once:
 //
 //   1. outputs      onStart: a new build forgets the last one's nested builds.
 //   2. queries      onResolve of an import with a ?query: ?url, ?raw, ?inline, ?worker …
