@@ -20,10 +20,12 @@ export function outputsPlugin(run: TransformRun): esbuild.Plugin {
       build.onEnd((result) => {
         if (!result.outputFiles || !result.metafile || result.errors.length) return undefined
         const meta = result.metafile
-        Object.assign(meta.outputs, run.metaOutputs)
+        // A nested build's entry is not an entry of this build (an entry file may also be started as a worker).
+        for (const [file, { entryPoint: _, ...rest }] of Object.entries(run.metaOutputs)) meta.outputs[file] ??= rest
         for (const out of Object.values(meta.outputs)) {
           for (const input of Object.keys(out.inputs)) {
-            for (const target of run.edges.get(input) ?? []) {
+            // Sorted: nested builds finish in any order, the manifest is the same every time.
+            for (const target of [...(run.edges.get(input) ?? [])].sort()) {
               if (!out.imports.some((i) => i.path === target)) out.imports.push({ path: target, kind: 'dynamic-import' })
             }
           }
