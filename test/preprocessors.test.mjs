@@ -165,11 +165,14 @@ less.run()
 const peers = suite('missing preprocessor peers')
 
 peers('should say "install sass to build theme.scss" at the importing file:line, and at an entry', async () => {
-  const dir = app({ 'assets/app.ts': "console.log('app')\nimport './theme.scss'\n", 'assets/theme.scss': '.a { b: c }\n', 'assets/site.less': '.a { b: c }\n' }, [])
+  const dir = app({
+    'assets/app.ts': "console.log('app')\nimport './ui/button.scss'\n", 'assets/ui/button.scss': '.b { c: d }\n',
+    'assets/theme.scss': '.a { b: c }\n', 'assets/site.less': '.a { b: c }\n',
+  }, [])
   try {
     const r = await build(dir)
     assert.is(r.code, 1)
-    assert.match(r.stderr, 'assets/app.ts:2:8: ERROR: install sass to build theme.scss')
+    assert.match(r.stderr, 'assets/app.ts:2:8: ERROR: install sass to build button.scss')
     assert.match(r.stderr, 'assets/theme.scss:1:1: ERROR: install sass to build theme.scss')
     assert.match(r.stderr, 'npm install -D sass')
     assert.match(r.stderr, 'assets/site.less:1:1: ERROR: install less to build site.less')
