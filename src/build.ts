@@ -2,7 +2,7 @@
 // esbuild compiles) → compile → compress → write → manifest.
 import fs from 'node:fs'
 import path from 'node:path'
-import { resolveConfig, type BuildOptions, type ResolvedConfig } from './config.js'
+import { checkLayout, resolveConfig, type BuildOptions, type ResolvedConfig } from './config.js'
 import { discover, type Sources } from './discover.js'
 import { KilnError, buildError, displayPath, type Message } from './diagnostics.js'
 import { Statics } from './statics.js'
@@ -65,6 +65,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     }
   }
   const config = await step('config', () => resolveConfig(options))
+  checkLayout(config)
   const warnings: Message[] = []
   const pool = new Pool()
   const stage = new Stage()

@@ -2,7 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { findConfig, loadConfig, type ConfigEnv } from './config-file.js'
-import { usageError } from './diagnostics.js'
+import { buildError, displayPath, usageError } from './diagnostics.js'
 import { findProjectRoot, type ProjectRoot } from './project-root.js'
 import type { BuildSession } from './session.js'
 import type { ProgressSink } from './progress.js'
@@ -63,13 +63,52 @@ export async function resolveConfig(options: BuildOptions = {}): Promise<Resolve
     cwd,
     projectRoot: cwd,
     rootReason: project.reason,
-    rootDir: path.resolve(cwd, merged.root),
+    // Symbolic links resolved: esbuild reports real paths, and every file of the build is compared with them.
+    rootDir: realPath(path.resolve(cwd, merged.root)),
     outDir: path.resolve(cwd, merged.out),
     configFile,
     environment,
   }
   onResolved?.(resolved)
   return resolved
+}
+
+/**
+ * The source root and the artifact directory must not overlap, after resolving symbolic
+ * links: an output inside the root is read back as sources by every next build (and grows
+ * without end), and a root inside the output is ignored by kiln watch. Checked when a build starts.
+ */
+export function checkLayout(config: ResolvedConfig): void {
+  const root = realPath(config.rootDir)
+  const out = realPath(config.outDir)
+  const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep)
+  const show = (given: string, real: string) => {
+    const shown = displayPath(given, config.cwd) || '.'
+    return real === path.resolve(given) ? shown : `${shown} (a link to ${displayPath(real, config.cwd) || '.'})`
+  }
+  const hint = 'keep them apart, e.g. --root app/assets --out public/assets ("root" and "out" in the config, KILN_ROOT and KILN_OUT)'
+  if (within(out, root)) {
+    throw buildError(out === root ? `The output directory ${show(config.outDir, out)} is the source root` : `The output directory ${show(config.outDir, out)} is inside the source root ${show(config.rootDir, root)}`,
+      null, `every build would read the last one's output back as sources; ${hint}`)
+  }
+  if (within(root, out)) {
+    throw buildError(`The source root ${show(config.rootDir, root)} is inside the output directory ${show(config.outDir, out)}`, null,
+      `kiln watch ignores changes inside the output directory, so it would never rebuild; ${hint}`)
+  }
+}
+
+/** `p` with symbolic links resolved: its longest existing ancestor's real path, then the rest as written. */
+export function realPath(p: string): string {
+  const rest: string[] = []
+  for (let dir = p; ; dir = path.dirname(dir)) {
+    try {
+      return path.join(fs.realpathSync(dir), ...rest.reverse())
+    } catch {
+      // Missing (or unreadable): try its parent.
+    }
+    if (dir === path.dirname(dir)) return p
+    rest.push(path.basename(dir))
+  }
 }
 
 /**

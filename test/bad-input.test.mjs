@@ -136,15 +136,4 @@ building('should build a very deep tree', async () => {
   }
 })
 
-building('should build with the output directory inside the root, never reading it back', async () => {
-  const dir = sampleApp()
-  try {
-    for (let i = 0; i < 2; i++) assert.is((await kiln(['build', '--out', 'assets/dist'], { cwd: dir })).code, 0)
-    const m = manifestOf(dir, 'assets/dist')
-    assert.not.ok(Object.keys(m.assets).some((n) => n.startsWith('dist/')), 'outputs are not sources')
-  } finally {
-    remove(dir)
-  }
-})
-
 building.run()
