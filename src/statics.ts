@@ -57,7 +57,8 @@ export class Statics implements StaticLookup {
       const name = logical ?? externalName(abs, this.root, this.cwd)
       const key = { path: abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }
       const known = this.cache.staticFingerprint(key, this.compressKey)
-      const asset = (file: string, fp: Fingerprint, variants: Variant[]) => ({ logical, abs, file, integrity: fp.integrity, size: stat.size, type: mimeType(abs), variants })
+      // The size of the bytes fingerprinted: a job's read, not the stat before it (the file may change in between).
+      const asset = (file: string, fp: Fingerprint, variants: Variant[], size = stat.size) => ({ logical, abs, file, integrity: fp.integrity, size, type: mimeType(abs), variants })
       if (known) {
         this.stats.cached++
         // The common rebuild: the cache knows the file and its variants, and they are in place.
@@ -73,7 +74,7 @@ export class Statics implements StaticLookup {
       this.stage.add(r.staged)
       this.count(r)
       this.cache.rememberStatic(key, r, r.variants, this.compressKey, known)
-      return asset(r.file, r, r.variants)
+      return asset(r.file, r, r.variants, r.size)
     })()
     this.byPath.set(abs, pending)
     return pending

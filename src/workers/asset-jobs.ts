@@ -132,6 +132,12 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
   let size = job.size
   let bytes: Buffer | null = null
   let temp: string | null = null
+  let unneeded: string | null = null
+  // Hash, size, copy and variants all come from one read of the source: a file rewritten
+  // during the build can never be listed with one content and written (or compressed) with
+  // another. A cached fingerprint is trusted only where nothing has to be read: the file is
+  // already in place under its name. Anything that must be copied is hashed as it is copied.
+  if (fp && !(await exists(path.join(job.outDir, fingerprintName(job.name, hashOfDigest(Buffer.from(fp.sha256, 'hex'))))))) fp = null
   if (!fp) {
     stats.hashed++
     const dir = path.join(job.outDir, path.posix.dirname(job.name))
@@ -141,7 +147,10 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
       temp = newTemp(path.join(dir, path.posix.basename(job.name)), temps)
       const sha256 = crypto.createHash('sha256')
       const sha384 = crypto.createHash('sha384')
-      await pipeline(fs.createReadStream(job.abs), tap((c) => (sha256.update(c), sha384.update(c))), fs.createWriteStream(temp, { flags: 'wx' }))
+      let copied = 0
+      await pipeline(fs.createReadStream(job.abs), tap((c) => (sha256.update(c), sha384.update(c), (copied += c.length))), fs.createWriteStream(temp, { flags: 'wx' }))
+      // The size of the bytes hashed, not of the stat taken before: they differ if the file changed meanwhile.
+      size = copied
       const digest = sha256.digest()
       fp = { sha256: digest.toString('hex'), integrity: integrityOfDigest(sha384.digest()) }
     } else {
@@ -167,7 +176,8 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
     stats.copied++
     staged.push({ temp, dest, replaces: existing.size })
   } else if (existing) {
-    if (temp) await fs.promises.rm(temp, { force: true })
+    // Same name, same bytes: the copy is not needed, except to feed the variants below.
+    unneeded = temp
   } else {
     if (!temp) {
       await mkdirOnce(path.dirname(dest))
@@ -181,10 +191,14 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
   const variants: Variant[] = []
   if (job.compress && isCompressible(job.name, false)) {
     for (const encoding of job.compress.encodings) {
-      const v = await variant(encoding, file, fp.sha256, size, job.outDir, job.compress, stats, staged, temps, () => (bytes ? Promise.resolve(bytes) : size <= STREAM_ABOVE ? fs.promises.readFile(job.abs) : null), job.abs)
+      // Never a second read of the source: the bytes read above, the temp copy made from
+      // them, or the file already in place under the name that promises those bytes.
+      const made = temp ?? dest
+      const v = await variant(encoding, file, fp.sha256, size, job.outDir, job.compress, stats, staged, temps, () => (bytes ? Promise.resolve(bytes) : size <= STREAM_ABOVE ? fs.promises.readFile(made) : null), made)
       if (v) variants.push(v)
     }
   }
+  if (unneeded) await fs.promises.rm(unneeded, { force: true })
   return { file, size, ...fp, staged, variants, ...stats }
 }
 
