@@ -34,8 +34,10 @@ declare module '*.scss' {}
 declare module '*.sass' {}
 declare module '*.less' {}
 
-// Static files: the fingerprinted URL under the public path ("/assets/logo-QHFUMOR4.svg").
-// The same extensions as STATIC_EXTENSIONS in src/compilers/javascript.ts.
+// Static files: the fingerprinted file's URL, resolved from the script that imports it
+// (new URL('images/logo-QHFUMOR4.svg', import.meta.url).href, e.g.
+// "https://cdn.example.com/assets/images/logo-QHFUMOR4.svg"): whatever prefix or host serves
+// the artifact. The same extensions as STATIC_EXTENSIONS in src/compilers/javascript.ts.
 // Images
 declare module '*.png' {
   const url: string
@@ -158,8 +160,9 @@ declare module '*.webmanifest' {
   export default url
 }
 
-// Import queries, for any file: `?url` its fingerprinted URL, `?raw` its contents as text,
-// `?inline` its contents as a data: URL (CSS: the compiled stylesheet as text).
+// Import queries (as Vite's), for any file: `?url` its fingerprinted URL (a stylesheet: the
+// compiled one), `?raw` its contents as text, `?inline` its contents as a data: URL (a
+// stylesheet: the compiled CSS as text). Any other query is a build error.
 declare module '*?url' {
   const url: string
   export default url
@@ -171,4 +174,43 @@ declare module '*?raw' {
 declare module '*?inline' {
   const inlined: string
   export default inlined
+}
+
+// Workers by import query: `?worker` / `?sharedworker` a constructor of the bundled worker
+// (a classic worker, as Vite's default), `?worker&url` its URL. The other way, with no query:
+// new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }), which Kiln bundles.
+declare module '*?worker' {
+  const WorkerConstructor: { new (options?: { name?: string }): Worker }
+  export default WorkerConstructor
+}
+declare module '*?sharedworker' {
+  const SharedWorkerConstructor: { new (options?: { name?: string }): SharedWorker }
+  export default SharedWorkerConstructor
+}
+declare module '*?worker&url' {
+  const url: string
+  export default url
+}
+declare module '*?sharedworker&url' {
+  const url: string
+  export default url
+}
+
+// import.meta.glob (as Vite's): the files matching literal patterns ('./pages/*.ts',
+// '/images/*.png' from the source root, '!…' to exclude), keyed by path. Lazy by default (a
+// function that imports the module), the modules themselves with { eager: true }; `import`
+// picks one export, `query` applies an import query ('?raw', '?url').
+interface KilnGlobOptions {
+  eager?: boolean
+  import?: string
+  query?: string | Record<string, string | number | boolean>
+  /** Also match in node_modules and dotfiles. */
+  exhaustive?: boolean
+}
+interface KilnGlob {
+  <M = unknown>(patterns: string | string[], options: KilnGlobOptions & { eager: true }): Record<string, M>
+  <M = unknown>(patterns: string | string[], options?: KilnGlobOptions & { eager?: false }): Record<string, () => Promise<M>>
+}
+interface ImportMeta {
+  readonly glob: KilnGlob
 }

@@ -4,6 +4,7 @@
 // built entry imported from the artifact directory, so import.meta.url is the chunk's own
 // file: URL and every URL must name a file that exists there, also after the directory is
 // moved) and in headless Chromium (the same artifact served under /assets/ and /static/).
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL, fileURLToPath } from 'node:url'
@@ -13,7 +14,7 @@ import { SourceMapConsumer } from 'source-map-js'
 import { loadManifest } from '../dist/runtime/index.js'
 import { serveAssets } from '../dist/runtime/serve.js'
 import { chromiumAvailable, launchChromium, listen } from './browser-helpers.mjs'
-import { kiln, manifestOf, project, remove, write } from './helpers.mjs'
+import { kiln, manifestOf, project, remove, REPO, write } from './helpers.mjs'
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="red"/></svg>'
@@ -218,6 +219,20 @@ workers('should be an error at file:line:col for unreadable options, a computed 
   }
 })
 
+workers('should keep an entry its own output when it is also started as a worker', async () => {
+  const { dir, r, m } = await built({
+    'assets/app.ts': "new Worker(new URL('./solo.ts', import.meta.url), { type: 'module' })\n",
+    'assets/solo.ts': "self.postMessage('solo')\n",
+  })
+  try {
+    assert.is(r.code, 0, r.stderr)
+    assert.match(m.assets['solo.ts'].file, /^solo-[A-Z2-7]{8}\.js$/)
+    assert.match(m.assets['app.ts'].dynamicImports[0], /^chunks\/solo-[A-Z2-7]{8}\.js$/)
+  } finally {
+    remove(dir)
+  }
+})
+
 // ---------------------------------------------------------------------------------------------
 const queries = suite('import queries')
 
@@ -383,6 +398,35 @@ globs('should be an error at file:line:col for arguments it cannot read, unknown
 })
 
 // ---------------------------------------------------------------------------------------------
+const types = suite('kiln-assets/client for queries, workers and import.meta.glob')
+
+types('should type import.meta.glob lazy and eager, and ?worker as a constructor', () => {
+  const dir = project({
+    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', types: [], allowImportingTsExtensions: true }, include: ['*.ts', 'client.d.ts'] }),
+    'client.d.ts': fs.readFileSync(path.join(REPO, 'client.d.ts')),
+    'app.ts': [
+      "import Echo from './echo.ts?worker'",
+      "import echoUrl from './echo.ts?worker&url'",
+      "const worker: Worker = new Echo({ name: 'echo' })",
+      "const lazy: Record<string, () => Promise<{ title: string }>> = import.meta.glob<{ title: string }>('./pages/*.ts')",
+      "const eager: Record<string, number> = import.meta.glob<number>('./data/*.json', { eager: true, import: 'default' })",
+      "const raw: Record<string, () => Promise<string>> = import.meta.glob<string>('./docs/*.md', { query: '?raw', import: 'default' })",
+      'export { worker, echoUrl, lazy, eager, raw }',
+    ].join('\n') + '\n',
+  })
+  try {
+    const tsc = path.join(REPO, 'node_modules/.bin/tsc')
+    const ok = spawnSync(tsc, ['-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8' })
+    assert.is(ok.status, 0, ok.stdout + ok.stderr)
+    write(dir, { 'wrong.ts': "export const bad: Record<string, number> = import.meta.glob<number>('./data/*.json')\n" })
+    const bad = spawnSync(tsc, ['-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8' })
+    assert.match(bad.stdout, /^wrong\.ts\(1,14\): error TS2322/m, 'a lazy glob is not its values')
+  } finally {
+    remove(dir)
+  }
+})
+
+// ---------------------------------------------------------------------------------------------
 const browser = suite('one artifact under any prefix, in headless Chromium')
 
 const PAGE_APP = {
@@ -466,4 +510,5 @@ urls.run()
 workers.run()
 queries.run()
 globs.run()
+types.run()
 browser.run()
