@@ -4,6 +4,7 @@ import path from 'node:path'
 import { findConfig, loadConfig, type ConfigEnv } from './config-file.js'
 import { buildError, displayPath, usageError } from './diagnostics.js'
 import { findProjectRoot, type ProjectRoot } from './project-root.js'
+import { realPath } from './walk.js'
 import type { BuildSession } from './session.js'
 import type { ProgressSink } from './progress.js'
 import { configFromEnv, mergeOptions, OPTIONS, validateConfig, type KilnConfig, type ResolvedOptions } from './options.js'
@@ -97,19 +98,8 @@ export function checkLayout(config: ResolvedConfig): void {
   }
 }
 
-/** `p` with symbolic links resolved: its longest existing ancestor's real path, then the rest as written. */
-export function realPath(p: string): string {
-  const rest: string[] = []
-  for (let dir = p; ; dir = path.dirname(dir)) {
-    try {
-      return path.join(fs.realpathSync(dir), ...rest.reverse())
-    } catch {
-      // Missing (or unreadable): try its parent.
-    }
-    if (dir === path.dirname(dir)) return p
-    rest.push(path.basename(dir))
-  }
-}
+/** (Also used by kiln clean.) */
+export { realPath }
 
 /**
  * Beside the project's other tool caches when it has node_modules (where CI caches and

@@ -76,3 +76,65 @@ overlap('should build a root and an output that only share a name prefix or a pa
 })
 
 overlap.run()
+
+const links = suite('symbolic links')
+
+links('should build a root that is a symbolic link, as the directory it points at', async () => {
+  const dir = sampleApp()
+  try {
+    fs.renameSync(path.join(dir, 'assets'), path.join(dir, 'sources'))
+    fs.symlinkSync('sources', path.join(dir, 'assets'))
+    const r = await kiln(['build', '--strict'], { cwd: dir })
+    assert.is(r.code, 0, r.stderr)
+    const m = manifestOf(dir)
+    assert.equal(Object.keys(m.assets).sort(), ['admin.ts', 'app.ts', 'images/dot.png', 'images/logo.svg', 'robots.txt', 'site.css'])
+    assert.ok(m.assets['app.ts'].css?.length, 'the CSS the entry imports')
+    assert.ok(m.assets['app.ts'].dynamicImports?.length, 'the lazy chunk')
+    assert.is((await kiln(['verify'], { cwd: dir })).code, 0)
+  } finally {
+    remove(dir)
+  }
+})
+
+links('should build an entry that is a symbolic link to a file inside the root, relative to the file it points at', async () => {
+  const dir = sampleApp({
+    'assets/widgets/widget.ts': "import './widget.css'\nimport { greet } from '../lib/shared'\nexport const w = greet('widget')\n",
+    'assets/widgets/widget.css': '.w { background: url(../images/dot.png) }\n',
+    'assets/widgets/theme.css': '@import "./parts.css";\n.t { background: url(../images/logo.svg) }\n',
+    'assets/widgets/parts.css': '.parts { color: red }\n',
+  })
+  try {
+    fs.symlinkSync('widgets/widget.ts', path.join(dir, 'assets/widget.ts'))
+    fs.symlinkSync('widgets/theme.css', path.join(dir, 'assets/theme.css'))
+    const r = await kiln(['build', '--strict', '--no-minify'], { cwd: dir })
+    assert.is(r.code, 0, r.stderr)
+    assert.not.match(r.stderr, /internal error/)
+    const m = manifestOf(dir)
+    const js = fs.readFileSync(path.join(dir, OUT, m.assets['widget.ts'].file), 'utf8')
+    assert.match(js, 'greet("widget")')
+    assert.match(m.assets['widget.ts'].file, /^widget-[A-Z2-7]{8}\.js$/, 'named after the link')
+    assert.ok(m.assets['widget.ts'].css?.length, 'the CSS it imports')
+    const css = fs.readFileSync(path.join(dir, OUT, m.assets['theme.css'].file), 'utf8')
+    assert.match(css, '.parts')
+    assert.match(css, m.assets['images/logo.svg'].file)
+    assert.is((await kiln(['verify'], { cwd: dir })).code, 0)
+  } finally {
+    remove(dir)
+  }
+})
+
+links('should build an entry and a link to it as two entries with their own outputs', async () => {
+  const dir = sampleApp({ 'kiln.config.json': '{ "entries": ["admin.ts", "alias.ts", "app.ts"] }' })
+  try {
+    fs.symlinkSync('admin.ts', path.join(dir, 'assets/alias.ts'))
+    const r = await kiln(['build', '--strict'], { cwd: dir })
+    assert.is(r.code, 0, r.stderr)
+    const m = manifestOf(dir)
+    assert.match(m.assets['admin.ts'].file, /^admin-/)
+    assert.match(m.assets['alias.ts'].file, /^alias-/)
+  } finally {
+    remove(dir)
+  }
+})
+
+links.run()

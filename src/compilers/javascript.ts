@@ -5,7 +5,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import * as esbuild from 'esbuild'
-import { KilnError, type Message } from '../diagnostics.js'
+import { buildError, KilnError, type Message } from '../diagnostics.js'
+import { realPath } from '../walk.js'
 import { localReference } from '../css/references.js'
 import { PLACEHOLDER_PATH, UrlPlaceholders } from '../css/url-placeholders.js'
 import type { SourceFile } from '../discover.js'
@@ -140,10 +141,9 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
 function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, entries: SourceFile[], o: ScriptOptions, state: PluginState): CompileResult {
   const rel = (p: string) => path.relative(o.outDir, path.resolve(o.cwd, p)).split(path.sep).join('/')
   const outputs = result.metafile.outputs
-  const byEntry = new Map<string, string>()
-  for (const [out, meta] of Object.entries(outputs)) if (meta.entryPoint) byEntry.set(path.resolve(o.cwd, meta.entryPoint), out)
+  const outputOf = entryOutputs(outputs, (p) => path.resolve(o.cwd, p), o.outDir)
   const compiled: CompiledEntry[] = entries.map((entry) => {
-    const out = byEntry.get(entry.abs)!
+    const out = outputOf(entry)
     const seen = new Set<string>([out])
     const imports: string[] = []
     const dynamic = new Set<string>()
@@ -173,6 +173,27 @@ function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, 
   // Inputs in a plugin namespace ("ns:path") are virtual; the rest are files under cwd.
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !/^[a-z-]+:/.test(p)).map((p) => path.resolve(o.cwd, p))
   return { entries: compiled, files, inputs }
+}
+
+/**
+ * The script output of each entry. esbuild names an output after the path it was given (a
+ * link's name) but reports the entry point it resolved (the link's target), so two entries
+ * may share one: the output named after the entry is its own.
+ */
+function entryOutputs(outputs: esbuild.Metafile['outputs'], resolve: (p: string) => string, outDir: string): (entry: SourceFile) => string {
+  const byEntry = new Map<string, string[]>()
+  for (const [out, meta] of Object.entries(outputs)) {
+    if (!meta.entryPoint || !out.endsWith('.js')) continue
+    const key = resolve(meta.entryPoint)
+    byEntry.set(key, [...(byEntry.get(key) ?? []), out])
+  }
+  return (entry) => {
+    const outs = byEntry.get(realPath(entry.abs)) ?? []
+    const stem = entry.logical.slice(0, entry.logical.length - path.posix.extname(entry.logical).length)
+    const out = outs.find((f) => path.relative(outDir, resolve(f)).split(path.sep).join('/').startsWith(`${stem}-`)) ?? outs[0]
+    if (out === undefined) throw buildError(`esbuild wrote no output for ${entry.logical}`, null, 'this is a bug in Kiln; please report it with the entry\'s path')
+    return out
+  }
 }
 
 /** Each written stylesheet's url() placeholders → paths relative to it; its map's columns follow. */

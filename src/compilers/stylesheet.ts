@@ -8,6 +8,7 @@ import { KilnError, displayPath, type Message } from '../diagnostics.js'
 import { contentHash, fingerprintName } from '../fingerprint.js'
 import type { SourceFile } from '../discover.js'
 import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
+import { realPath } from '../walk.js'
 import { runStylePipeline, type StyleOptions } from './style-pipeline.js'
 import type { CompileResult } from './types.js'
 
@@ -22,7 +23,8 @@ export async function compileStylesheet(entry: SourceFile, o: StylesheetOptions,
   // declarations): parsing and prefixing need no fingerprints, so they overlap with the
   // static files being hashed.
   const css = await runStylePipeline({
-    file: entry.abs, to: path.join(o.outDir, logicalCss), inlineImports: true, outDir: path.posix.dirname(logicalCss).replace(/^\.$/, ''),
+    // An entry that is a symbolic link compiles as its target: its @imports and url()s are relative to where it really is (as esbuild does for scripts).
+    file: realPath(entry.abs), to: path.join(o.outDir, logicalCss), inlineImports: true, outDir: path.posix.dirname(logicalCss).replace(/^\.$/, ''),
     location: { file: displayPath(entry.abs, o.cwd), line: 1, column: 0 },
   }, o, warnings, inputs)
   let out: esbuild.TransformResult
