@@ -1,16 +1,25 @@
 // kiln clean: keep exactly what is still needed during a rolling deploy. A file stays when
 // the current manifest lists it, or one of the `keep` most recent earlier manifests (the
 // manifests/ history, newest by when each was last current) lists it, or it is younger than
-// `age` seconds. Everything else that Kiln wrote goes, with empty directories; a file no
-// manifest on disk ever listed is not Kiln's to judge: it stays and is reported.
+// `age` seconds.
+//
+// It deletes only what is provably Kiln's: files some Kiln manifest of this output once
+// named, older history manifests (a history copy is genuine only if its name is the hash of
+// its bytes and it is a valid manifest that no manifest lists as a file: a static source
+// under manifests/ is an artifact, not history), temp files of dead builds, and directories
+// that its own removals left empty. A file no manifest ever named is not Kiln's to judge: it
+// stays and is reported. It refuses, deleting nothing, when the live manifest is not a valid
+// manifest, or --out is the project or source root, a directory above either, or holds .git.
 import fs from 'node:fs'
 import path from 'node:path'
-import { resolveConfig, type BuildOptions } from './config.js'
+import { realPath, resolveConfig, type BuildOptions, type ResolvedConfig } from './config.js'
 import { buildError, displayPath } from './diagnostics.js'
-import { acquireLock, LOCK_NAME } from './lock.js'
+import { acquireLock, isLockFile } from './lock.js'
 import { HISTORY_DIR, MANIFEST_NAME } from './manifest.js'
 import { isTempFile } from './temp.js'
 import { contentHash } from './fingerprint.js'
+import { ManifestError } from './runtime/errors.js'
+import { validateManifest } from './runtime/validate.js'
 import { filesUnder } from './walk.js'
 
 export interface CleanOptions extends BuildOptions {
@@ -36,30 +45,38 @@ export async function clean(options: CleanOptions = {}): Promise<CleanResult> {
   if (!(age >= 0)) throw buildError(`age must be a number of seconds, got ${age}`)
   const config = await resolveConfig(buildOptions)
   const out = config.outDir
+  refuseUnsafeOut(config)
   const live = path.join(out, MANIFEST_NAME)
   if (!fs.existsSync(live)) throw buildError(`No manifest at ${displayPath(live, config.cwd)}: nothing to clean against`, null, 'run kiln build first, or point --out at the artifact directory')
   const lock = await acquireLock(out, config.cwd)
   try {
-    const current = fs.readFileSync(live, 'utf8')
-    const history = readHistory(out)
-    const currentCopy = `${HISTORY_DIR}/${contentHash(current)}.json`
-    const earlier = history.filter((h) => h.file !== currentCopy)
+    const current = readLive(live, config.cwd)
+    const currentFiles = new Set(current.files)
+    const history = readHistory(out, config.cwd)
+    // A manifests/*.json some manifest lists is an artifact (a static source under manifests/).
+    const artifacts = new Set(currentFiles)
+    for (const h of history) for (const f of h.files) artifacts.add(f)
+    const genuine = history.filter((h) => !artifacts.has(h.file))
+    const currentCopy = `${HISTORY_DIR}/${contentHash(current.text)}.json`
+    const earlier = genuine.filter((h) => h.file !== currentCopy)
     const keptManifests = new Set([currentCopy, ...earlier.slice(0, keep).map((h) => h.file)])
-    const keptFiles = new Set(filesOf(current))
+    const keptFiles = new Set(currentFiles)
     for (const h of earlier.slice(0, keep)) for (const f of h.files) keptFiles.add(f)
     const everListed = new Set(keptFiles)
-    for (const h of history) for (const f of h.files) everListed.add(f)
+    for (const h of genuine) for (const f of h.files) everListed.add(f)
+    const historyFiles = new Set(genuine.map((h) => h.file))
     const cutoff = Date.now() - age * 1000
     const result: CleanResult = { dryRun, removed: [], freed: 0, kept: 0, unknown: [] }
     const guard = liveGuard(live)
+    const emptied = new Set<string>()
     for (const abs of filesUnder(out)) {
       const rel = path.relative(out, abs).split(path.sep).join('/')
-      if (rel === MANIFEST_NAME || rel === LOCK_NAME) continue
+      if (rel === MANIFEST_NAME || isLockFile(rel)) continue
       const stat = fs.statSync(abs)
       const young = stat.mtimeMs > cutoff
       let remove: boolean
-      if (isTempFile(path.basename(abs))) remove = true // we hold the lock: no build is writing it
-      else if (rel.startsWith(`${HISTORY_DIR}/`)) remove = !keptManifests.has(rel) && !young && history.some((h) => h.file === rel)
+      if (isTempFile(rel)) remove = true // we hold the lock: no build is writing it
+      else if (historyFiles.has(rel)) remove = !keptManifests.has(rel) && !young
       else if (!everListed.has(rel)) {
         result.unknown.push(rel)
         continue
@@ -72,12 +89,48 @@ export async function clean(options: CleanOptions = {}): Promise<CleanResult> {
       }
       result.removed.push({ file: rel, size: stat.size })
       result.freed += stat.size
-      if (!dryRun) fs.rmSync(abs, { force: true })
+      if (!dryRun) {
+        fs.rmSync(abs, { force: true })
+        emptied.add(path.dirname(abs))
+      }
     }
-    if (!dryRun) removeEmptyDirs(out, out)
+    removeEmptiedDirs(emptied, out)
     return result
   } finally {
     lock.release()
+  }
+}
+
+/** Directories clean must never work in: it would judge files that are not an artifact directory's. */
+function refuseUnsafeOut(config: ResolvedConfig): void {
+  const out = realPath(config.outDir)
+  const shown = displayPath(config.outDir, config.cwd) || '.'
+  const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep)
+  const hint = 'point --out (KILN_OUT, "out" in the config) at the artifact directory kiln build writes, e.g. public/assets'
+  for (const [dir, what] of [[config.projectRoot, 'project root'], [config.rootDir, 'source root']] as const) {
+    const real = realPath(dir)
+    if (within(real, out)) {
+      const where = real === out ? `is the ${what}` : `contains the ${what} ${displayPath(dir, config.cwd) || '.'}`
+      throw buildError(`Refusing to clean ${shown}: it ${where}`, null, hint)
+    }
+  }
+  if (fs.existsSync(path.join(out, '.git')) || out.split(path.sep).includes('.git')) {
+    throw buildError(`Refusing to clean ${shown}: it ${out.split(path.sep).includes('.git') ? 'is inside' : 'contains'} .git`, null, hint)
+  }
+}
+
+/** The live manifest, validated: clean judges nothing against a manifest it cannot trust. */
+function readLive(live: string, cwd: string): { text: string; files: string[] } {
+  const shown = displayPath(live, cwd)
+  let text: string
+  try {
+    text = fs.readFileSync(live, 'utf8')
+    return { text, files: [...validateManifest(JSON.parse(text), shown).files.keys()] }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    const why = e instanceof ManifestError ? e.message.replace(/^Kiln manifest .*?: /, '').replace(/\. Run `kiln build`.*$/, '')
+      : e instanceof SyntaxError ? `is not valid JSON (${e.message})` : `cannot be read (${e.code ?? e.message})`
+    throw buildError(`Refusing to clean: ${shown} ${why}; nothing was removed`, null, 'run kiln build to write a valid manifest (kiln verify lists what is wrong), then clean')
   }
 }
 
@@ -87,20 +140,30 @@ interface HistoryManifest {
   files: string[]
 }
 
-/** The history copies, newest first (by when each build was last current). Unreadable ones list nothing. */
-function readHistory(out: string): HistoryManifest[] {
+const HISTORY_NAME = /^[A-Z2-7]{8}\.json$/
+
+/**
+ * The history copies, newest first (by when each build was last current): files in
+ * manifests/ named by the hash of their bytes that are valid manifests. Anything else there
+ * is not history (a corrupt copy, a file someone put there) and is left to the general rule.
+ */
+function readHistory(out: string, cwd: string): HistoryManifest[] {
   const dir = path.join(out, HISTORY_DIR)
-  if (!fs.existsSync(dir)) return []
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !isTempFile(f)).map((f) => {
-    const abs = path.join(dir, f)
-    let files: string[] = []
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return []
+  const found: HistoryManifest[] = []
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isFile() || !HISTORY_NAME.test(e.name)) continue
+    const abs = path.join(dir, e.name)
     try {
-      files = filesOf(fs.readFileSync(abs, 'utf8'))
+      const text = fs.readFileSync(abs, 'utf8')
+      if (`${contentHash(text)}.json` !== e.name) continue
+      const files = [...validateManifest(JSON.parse(text), displayPath(abs, cwd)).files.keys()]
+      found.push({ file: `${HISTORY_DIR}/${e.name}`, mtimeMs: fs.statSync(abs).mtimeMs, files })
     } catch {
-      // a broken history copy keeps nothing alive, and is itself removed by age
+      // not a history copy
     }
-    return { file: `${HISTORY_DIR}/${f}`, mtimeMs: fs.statSync(abs).mtimeMs, files }
-  }).sort((a, b) => b.mtimeMs - a.mtimeMs || (a.file < b.file ? -1 : 1))
+  }
+  return found.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.file < b.file ? -1 : 1))
 }
 
 function filesOf(text: string): string[] {
@@ -121,6 +184,7 @@ function liveGuard(live: string): (rel: string) => boolean {
         files = new Set(filesOf(fs.readFileSync(live, 'utf8')))
       } catch {
         // unreadable right now: protect everything rather than guess
+        seen = ''
         return true
       }
     }
@@ -128,12 +192,16 @@ function liveGuard(live: string): (rel: string) => boolean {
   }
 }
 
-function removeEmptyDirs(dir: string, top: string): boolean {
-  let empty = true
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory() && removeEmptyDirs(path.join(dir, e.name), top)) continue
-    empty = false
+/** Removes the directories clean's own removals emptied, and their parents it so emptied, up to (never) `top`. */
+function removeEmptiedDirs(dirs: Set<string>, top: string): void {
+  for (let dir of [...dirs].sort((a, b) => b.length - a.length)) {
+    while (dir !== top && dir.startsWith(top + path.sep)) {
+      try {
+        fs.rmdirSync(dir)
+      } catch {
+        break // not empty (or already gone): it held something clean did not remove
+      }
+      dir = path.dirname(dir)
+    }
   }
-  if (empty && dir !== top) fs.rmdirSync(dir)
-  return empty
 }
