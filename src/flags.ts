@@ -28,9 +28,9 @@ export const VERBOSE_FLAG: Flag = { name: 'verbose', type: 'boolean', describe: 
 export const HELP_FLAG: Flag = { name: 'help', short: 'h', type: 'boolean', describe: 'Show this help' }
 export const CONFIG_FLAG: Flag = { name: 'config', type: 'string', arg: 'FILE', env: 'KILN_CONFIG', describe: 'Config file', shownDefault: 'kiln.config.{ts,mts,mjs,js,cjs,cts,json} in the project root' }
 
-/** The flag that sets a build option: `entries` is typed `--entry`, one glob per flag. */
+/** The flag that sets a build option: `entries` is typed `--entry`, one glob per flag; `formats` `--format`. */
 export function flagName(option: keyof KilnConfig): string {
-  return option === 'entries' ? 'entry' : option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+  return option === 'entries' ? 'entry' : option === 'formats' ? 'format' : option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 }
 
 /** Every option but the config-only ones ('object': define, esbuild) is a flag. */

@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import type { Plugin as EsbuildPlugin } from 'esbuild'
 import { closest } from './runtime/closest.js'
 import { usageError, buildError, KilnError, locate, type Location } from './diagnostics.js'
+import { FORMAT_NAMES, type FormatName } from './formats/names.js'
 
 export interface KilnConfig {
   /** Source directory, relative to the working directory. Default `assets`. */
@@ -49,6 +50,12 @@ export interface KilnConfig {
   envPrefix?: string[]
   /** Passed to esbuild. `plugins`: esbuild plugins, run after Kiln's import queries and before Kiln's static-file and stylesheet handling. Config only. */
   esbuild?: EsbuildSettings
+  /**
+   * Also write the manifests other ecosystems' helpers read, merged into any that another tool
+   * wrote: "sprockets" (Rails' sprockets-rails), "propshaft", "django" (staticfiles.json,
+   * WhiteNoise), "vite" (.vite/manifest.json: Laravel, AdonisJS, django-vite, vite_ruby). Default none.
+   */
+  formats?: FormatName[]
 }
 
 export interface EsbuildSettings {
@@ -105,6 +112,14 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   define: { kind: 'object', default: Object.freeze({}), describe: 'Global expressions replaced in scripts (as esbuild define)', expect: 'an object of JS expressions as strings', check: checkDefine },
   envPrefix: { kind: 'string[]', env: 'KILN_ENV_PREFIX', default: Object.freeze(['KILN_PUBLIC_']), arg: 'PREFIX', describe: 'Prefixes of variables exposed as import.meta.env.* (repeatable)', check: checkPrefixes },
   esbuild: { kind: 'object', default: Object.freeze({}), describe: 'esbuild settings passed through: { plugins }', expect: 'an object: { plugins: [...] }', check: checkEsbuild },
+  formats: { kind: 'string[]', env: 'KILN_FORMATS', default: Object.freeze([]), arg: 'NAME', shownDefault: 'none', describe: `Also write other ecosystems' manifests: ${FORMAT_NAMES.join(', ')} (repeatable)`, check: checkFormats },
+}
+
+function checkFormats(value: unknown): string | null {
+  const unknown = Array.isArray(value) ? value.find((f) => !(FORMAT_NAMES as readonly unknown[]).includes(f)) : undefined
+  if (unknown === undefined) return null
+  const near = closest(String(unknown), FORMAT_NAMES)
+  return `lists an unknown format ${JSON.stringify(unknown)}${near.length ? `; did you mean "${near[0]}"?` : ''} (formats: ${FORMAT_NAMES.join(', ')})`
 }
 
 /** A mode names .env.<mode> files: a plain name, and never "local" (.env.local is loaded in every mode). */

@@ -6,7 +6,8 @@ import path from 'node:path'
 import { resolveConfig, type BuildOptions } from './config.js'
 import { displayPath } from './diagnostics.js'
 import { hashStream } from './fingerprint.js'
-import { MANIFEST_NAME } from './manifest.js'
+import { MANIFEST_NAME, type Manifest } from './manifest.js'
+import { checkFormats } from './formats/index.js'
 import { ManifestError } from './runtime/errors.js'
 import { validateManifest, type FileRecord } from './runtime/validate.js'
 
@@ -29,8 +30,10 @@ export async function verify(options: BuildOptions = {}): Promise<VerifyResult> 
   const shown = displayPath(manifestPath, config.cwd)
   const result: VerifyResult = { ok: false, manifest: shown, files: 0, bytes: 0, problems: [] }
   let files: Map<string, FileRecord>
+  let data: unknown
   try {
-    files = validateManifest(JSON.parse(fs.readFileSync(manifestPath, 'utf8')), shown).files
+    data = JSON.parse(fs.readFileSync(manifestPath, 'utf8'))
+    files = validateManifest(data, shown).files
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     const text = e instanceof ManifestError ? e.message.replace(/ Run `kiln build`.*$/, '')
@@ -47,6 +50,8 @@ export async function verify(options: BuildOptions = {}): Promise<VerifyResult> 
       else result.bytes += rec.size
     }
   }))
+  // The compatibility manifests (sprockets, propshaft, django, vite) must say what Kiln's says.
+  result.problems.push(...checkFormats(config.outDir, data as Manifest, config.formats))
   result.problems.sort((a, b) => (a.text < b.text ? -1 : 1))
   result.files = files.size
   result.ok = result.problems.length === 0
