@@ -434,6 +434,7 @@ const PAGE_APP = {
     "import logo from './images/logo.svg'",
     "import notes from './notes.txt?raw'",
     "import css from './styles/inline.css?inline'",
+    "import ClassicByQuery from './workers/classic.ts?worker'",
     "const probe: Record<string, unknown> = {}",
     "const img = (id: string, src: string) => { const i = document.createElement('img'); i.id = id; i.src = src; document.body.append(i) }",
     "img('imported', logo)",
@@ -444,8 +445,8 @@ const PAGE_APP = {
     "const worker = new Worker(new URL('./workers/echo.ts', import.meta.url), { type: 'module' })",
     "const classic = new Worker(new URL('./workers/classic.ts', import.meta.url))",
     "const answer = (w: Worker) => new Promise((resolve) => { w.onmessage = (e) => resolve(e.data); w.postMessage(21) })",
-    "Promise.all([answer(worker), answer(classic), pages['./pages/one.ts']!(), import('./lib/lazy').then((l) => l.show())])",
-    "  .then(([a, b, page]) => Object.assign(probe, { module: a, classic: b, page: page.default, notes, done: true }))",
+    "Promise.all([answer(worker), answer(classic), pages['./pages/one.ts']!(), import('./lib/lazy').then((l) => l.show()), answer(new ClassicByQuery())])",
+    "  .then(([a, b, page, , c]) => Object.assign(probe, { module: a, classic: b, page: page.default, notes, query: c, done: true }))",
     ";(window as any).__probe = probe",
   ].join('\n') + '\n',
   'assets/lib/lazy.ts': "import logo from '../images/logo.svg'\nexport function show(): void {\n  const i = document.createElement('img'); i.id = 'from-chunk'; i.src = logo; document.body.append(i)\n}\n",
@@ -458,7 +459,7 @@ const PAGE_APP = {
   'assets/notes.txt': 'raw text\n',
 }
 
-browser('should run the same artifact served under /assets/ and /static/: images, workers, queries, glob, a lazy chunk', async () => {
+browser('should run the same artifact served under /assets/ and /static/: images, workers (also ?worker), queries, glob, a lazy chunk', async () => {
   if (!chromiumAvailable()) return
   const { dir, r } = await built(PAGE_APP)
   const chromium = await launchChromium()
@@ -489,6 +490,7 @@ browser('should run the same artifact served under /assets/ and /static/: images
         assert.equal(problems, [], `under ${prefix}`)
         assert.equal(got.probe.module, { value: 42, fetched: 200 })
         assert.equal(got.probe.classic, { value: 22, fetched: 200 })
+        assert.equal(got.probe.query, { value: 22, fetched: 200 }, '?worker gives a constructor of the bundled worker')
         assert.is(got.probe.page, 'page one')
         assert.is(got.probe.notes, 'raw text\n')
         for (const [id, width] of got.images) assert.ok(width > 0, `#${id} loaded under ${prefix}`)
