@@ -5,7 +5,7 @@
 // recompiles the scripts only, editing a partial only the stylesheets that import it.
 import fs from 'node:fs'
 import path from 'node:path'
-import { KilnError, type Message } from './diagnostics.js'
+import { KilnError, buildError, displayPath, type Message } from './diagnostics.js'
 import type { CompiledEntry, CompileResult } from './compilers/types.js'
 import { keyOf, type BuildCache, type CompiledFile, type CompileRecord } from './cache.js'
 import type { ResolvedConfig } from './config.js'
@@ -14,6 +14,7 @@ import type { StaticLookup, Statics } from './statics.js'
 import { resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
 import { findPostcssConfig, loadPostcssConfig, type UserPostcss } from './compilers/postcss-config.js'
 import { VERSION } from './version.js'
+import { resolutionInputs } from './resolution-inputs.js'
 import { integrity } from './fingerprint.js'
 import type { BuildSession } from './session.js'
 import { checkDefine, scriptSettings, type ScriptSettings } from './transforms/scripts.js'
@@ -144,27 +145,55 @@ function unitsOf(config: ResolvedConfig, sources: Sources, warnings: Message[], 
   return units
 }
 
+/**
+ * A file whose mtime is this close to (or after) the moment its compiler started may have
+ * been read before or after an edit: file system clocks are coarse, and a save can land
+ * while esbuild reads. Such a unit compiles again rather than cache what it cannot vouch for.
+ */
+const RACY_MS = 50
+const RETRIES = 2
+
 async function runUnit(unit: Unit, key: string, config: ResolvedConfig, tools: Tools, statics: Statics, cache: BuildCache, warnings: Message[], postcssConfig: string | null) {
-  const mine: Message[] = []
-  const referenced = new Set<string>()
-  try {
-    const result = await unit.compile(tools, statics.tracking(referenced), mine)
-    const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: integrity(f.bytes) }))
-    const inputs = new Set([...result.inputs, ...referenced, ...projectFiles(config, postcssConfig), ...(unit.inputs ?? [])])
-    const record: CompileRecord = {
-      key,
-      inputs: [...inputs].sort().flatMap((p) => {
-        const s = fs.statSync(p, { throwIfNoEntry: false })
-        return s ? [[p, s.size, s.mtimeMs, s.ino] as [string, number, number, number]] : []
-      }),
-      entries: result.entries,
-      files: outputs.map(({ file, size, integrity }) => ({ file, size, integrity })),
-      warnings: mine,
+  // How esbuild ran: a retry from the incremental context after a full build is still a full build.
+  let incremental = true
+  for (let attempt = 0; ; attempt++) {
+    const mine: Message[] = []
+    const referenced = new Set<string>()
+    const started = Date.now()
+    let result: Awaited<ReturnType<Unit['compile']>>
+    try {
+      result = await unit.compile(tools, statics.tracking(referenced), mine)
+    } catch (err) {
+      warnings.push(...mine)
+      throw err
     }
-    cache.rememberCompile(unit.id, record, new Map(result.files.map((f) => [f.file, f.bytes])))
-    return { entries: result.entries, outputs, incremental: result.incremental, inputs: record.inputs.map((i) => i[0]) }
-  } finally {
+    if (result.incremental !== undefined) incremental &&= result.incremental
+    const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: integrity(f.bytes) }))
+    const read = [...result.inputs, ...referenced]
+    // Every file that decided the output, not only the sources: configs and packages met while resolving.
+    const inputs = new Set([...read, ...resolutionInputs(read, config.cwd), ...projectFiles(config, postcssConfig), ...(unit.inputs ?? [])])
+    const stats = [...inputs].sort().flatMap((p) => {
+      const s = fs.statSync(p, { throwIfNoEntry: false })
+      return s ? [[p, s.size, s.mtimeMs, s.ino] as [string, number, number, number]] : []
+    })
+    // A time stamp in the future (an unpacked archive, clock skew) is no edit during this build.
+    const finished = Date.now()
+    const racy = stats.filter(([, , mtimeMs]) => mtimeMs >= started - RACY_MS && mtimeMs <= finished + RACY_MS)
+    const changed = racy[0]
+    if (changed && attempt < RETRIES) {
+      // Start again once the newest edit is old enough to be told apart from the next one.
+      const newest = Math.max(...racy.map(([, , mtimeMs]) => mtimeMs))
+      await new Promise((r) => setTimeout(r, Math.min(RACY_MS * 2, Math.max(0, newest + RACY_MS + 1 - Date.now()))))
+      continue
+    }
     warnings.push(...mine)
+    if (changed) {
+      throw buildError(`${displayPath(changed[0], config.cwd)} changed while it was being compiled, ${RETRIES + 1} times`, { file: displayPath(changed[0], config.cwd), line: 1, column: 0 },
+        'build again once it is saved (is something rewriting it on every build?)')
+    }
+    const record: CompileRecord = { key, inputs: stats, entries: result.entries, files: outputs.map(({ file, size, integrity }) => ({ file, size, integrity })), warnings: mine }
+    cache.rememberCompile(unit.id, record, new Map(result.files.map((f) => [f.file, f.bytes])))
+    return { entries: result.entries, outputs, incremental: result.incremental === undefined ? undefined : incremental, inputs: record.inputs.map((i) => i[0]) }
   }
 }
 
