@@ -2,7 +2,9 @@
 // shared and lazy chunks, CSS entries over partials whose url()s reach images and fonts
 // (with ?query, #fragment, data: and absolute URLs among them), and static files of
 // realistic sizes. `medium` ≈ 4 entries / 800 modules / 3 CSS entries / 150 partials /
-// 1,500 static files / ~64 MB; `small` is a tenth of that, `large` five times.
+// 1,500 static files / ~64 MB; `small` is a tenth of that, `large` five times. Each corpus
+// is a project of its own (a package.json beside src/). manifestCorpus() is the tree of
+// 10,000 small static files whose Kiln-written manifest the runtime bench loads.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -30,7 +32,7 @@ const WORDS = 'alpha beta gamma delta kiln forge ember glaze clay fire ash smoke
 export function generate(dir, scale = 'medium', seed = 42) {
   const s = SCALES[scale]
   const stamp = path.join(dir, '.corpus.json')
-  const want = JSON.stringify({ scale, seed, version: 3 })
+  const want = JSON.stringify({ scale, seed, version: 4 })
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return describe(dir)
   fs.rmSync(dir, { recursive: true, force: true })
   const rand = mulberry32(seed)
@@ -133,8 +135,25 @@ export function generate(dir, scale = 'medium', seed = 42) {
     const mine = partials.filter((_, j) => j % cssEntries.length === n)
     put(c, mine.map((p, k) => (k % 9 === 0 ? `@import url("./${p}") screen;` : `@import "./${p}";`)).join('\n') + `\nbody { background: ${urlFor(c)}; }\n`)
   })
+  fs.writeFileSync(path.join(dir, 'package.json'), PACKAGE)
   fs.writeFileSync(path.join(dir, '.corpus.json'), want)
   return describe(dir)
+}
+
+const PACKAGE = '{ "private": true, "type": "module" }\n'
+
+/** `n` small static files in 50 directories, names as long as a real app's: one asset each. */
+export function manifestCorpus(dir, n = 10_000) {
+  const stamp = path.join(dir, '.corpus.json')
+  const want = JSON.stringify({ manifest: n, version: 1 })
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return { dir, src: path.join(dir, 'src'), files: n }
+  fs.rmSync(dir, { recursive: true, force: true })
+  const exts = ['png', 'svg', 'png', 'jpg', 'json', 'png', 'woff2', 'txt']
+  for (let d = 0; d < 50; d++) fs.mkdirSync(path.join(dir, 'src', `dir${d}`), { recursive: true })
+  for (let i = 0; i < n; i++) fs.writeFileSync(path.join(dir, 'src', `dir${i % 50}`, `asset${i}.${exts[i % exts.length]}`), `${i} ${WORDS[i % WORDS.length]}\n`.repeat(8))
+  fs.writeFileSync(path.join(dir, 'package.json'), PACKAGE)
+  fs.writeFileSync(stamp, want)
+  return { dir, src: path.join(dir, 'src'), files: n }
 }
 
 export function describe(dir) {

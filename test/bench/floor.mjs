@@ -4,8 +4,11 @@
 // compression, no manifest. Usage: node floor.mjs SRC OUT
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import * as esbuild from 'esbuild'
+
+// Kiln's own esbuild, not whichever one the bench's peers brought.
+const esbuild = createRequire(new URL('../../package.json', import.meta.url))('esbuild')
 
 const [src, out] = process.argv.slice(2)
 const entries = fs.readdirSync(src).filter((f) => /\.(ts|js|css)$/.test(f)).map((f) => path.join(src, f))
