@@ -99,7 +99,8 @@ urls('should leave look-alikes in strings and comments, and data:/http:/#fragmen
 
 urls('should be an error at file:line:col for a computed path, a missing file and a script', async () => {
   const cases = [
-    ["const name = 'dot'\nexport const u = new URL(`./${name}.png`, import.meta.url)\n", /assets\/app\.ts:2:26: ERROR: new URL\(…, import\.meta\.url\) with a computed path/, /import\.meta\.glob/],
+    ["const name = './dot.png'\nexport const u = new URL(name, import.meta.url)\n", /assets\/app\.ts:2:26: ERROR: new URL\(…, import\.meta\.url\) with a computed path/, /import\.meta\.glob/],
+    ["const name = 'dot'\nexport const u = new URL(`images/${name}.png`, import.meta.url)\n", /assets\/app\.ts:2:26: ERROR: new URL\(`…\$\{…\}…`, import\.meta\.url\): Kiln can list the files of a template only when it starts with \.\/ or \.\.\//],
     ["export const u = new URL('./dto.png', import.meta.url)\n", /assets\/app\.ts:1:26: ERROR: Could not resolve "\.\/dto\.png"/, /did you mean "\.\/dot\.png"\?/],
     ["export const u = new URL('./lib.ts', import.meta.url)\n", /assets\/app\.ts:1:26: ERROR: .*lib\.ts is a script/, /new Worker/],
   ]
@@ -110,6 +111,23 @@ urls('should be an error at file:line:col for a computed path, a missing file an
     } finally {
       remove(dir)
     }
+  }
+})
+
+urls('should look a template path up among the files its pattern matches, as Vite does', async () => {
+  const { dir, r, m } = await built({
+    'assets/app.ts': "export const flag = (name: string): string => new URL(`./flags/${name}.svg`, import.meta.url).href\n",
+    'assets/flags/fr.svg': SVG,
+    'assets/flags/de.svg': SVG.replace('red', 'black'),
+    'assets/flags/notes.txt': 'not an svg',
+  })
+  try {
+    assert.is(r.code, 0, r.stderr)
+    const mod = await run(dir, m, 'app.ts')
+    assert.is(fileOf(mod.flag('fr'), out(dir)), m.assets['flags/fr.svg'].file)
+    assert.is(fileOf(mod.flag('de'), out(dir)), m.assets['flags/de.svg'].file)
+  } finally {
+    remove(dir)
   }
 })
 

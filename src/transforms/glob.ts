@@ -136,7 +136,7 @@ function queryObject(node: Node): string | null {
 }
 
 /** A pattern as fast-glob takes it: absolute, the directory part escaped. */
-function absolutePattern(job: Job, pattern: string): string {
+export function absolutePattern(job: Job, pattern: string): string {
   const base = pattern.startsWith('/') ? job.run.ctx.root : job.dir
   const rel = pattern.startsWith('/') ? pattern.slice(1) : pattern
   // Leading ../ segments move the base, so only the base is escaped and the rest stays a pattern.
@@ -150,7 +150,7 @@ function keyOf(job: Job, abs: string, fromRoot: boolean): string {
   return specifier(job, abs)
 }
 
-function specifier(job: Job, abs: string): string {
+export function specifier(job: Job, abs: string): string {
   const rel = path.relative(job.dir, abs).split(path.sep).join('/')
   return rel.startsWith('../') ? rel : `./${rel}`
 }
