@@ -76,7 +76,7 @@ export function print(s, say) {
       rows.push([name, ms(r.median), `${num(r.min)}–${num(r.max)}`, ratio(r.median / b.results.floor?.median), r.rss ? mb(r.rss) : '–', r.kiln ? ms(r.kiln.durationMs) : ''])
     }
     table(rows, say)
-    say('\nRatios of medians:')
+    if (Object.keys(s.ratios).length) say('\nRatios of medians:')
     for (const [k, v] of Object.entries(s.ratios)) say(`  ${k.padEnd(48)} ${ratio(v).padStart(7)}`)
     const kilns = Object.entries(b.results).filter(([, r]) => r.kiln)
     if (kilns.length) say("\nKiln's own step timings (its --json, medians; each step its own wall time, compile and static files overlap; start-up and exit = wall − in-process):")
