@@ -1,9 +1,10 @@
 // new URL('./img.png', import.meta.url): the string becomes a placeholder for the file's
 // output (asset-url.ts), so at run time the URL is the fingerprinted file next to the chunk
 // the code is in. A template, new URL(`./img/${name}.png`, import.meta.url), is looked up
-// at run time in a table of every file its pattern (./img/*.png) matches, as Vite does. URLs Kiln leaves alone: data:, any scheme, //host, #fragment. A path it
-// cannot know (a variable, a template with expressions), a missing file, a directory or a
-// script are errors at their file:line:col (warnings in a package's files).
+// at run time in a table of every file its pattern (./img/*.png) matches, as Vite does.
+// URLs Kiln leaves alone: data:, any scheme, //host, #fragment. A path it cannot know (a
+// variable, a template it cannot list), a missing file, a directory or a script are errors
+// at their file:line:col (warnings in a package's files).
 import { localReference } from '../css/references.js'
 import { fileUrl, SCRIPT_EXT } from './asset-url.js'
 import { resolveFrom, type Job } from './job.js'
