@@ -143,7 +143,7 @@ export class BuildCache {
       if (fs.existsSync(dest)) continue
       try {
         fs.mkdirSync(path.dirname(dest), { recursive: true })
-        const temp = tempPath(dest)
+        const temp = tempPath(dest, this.dir)
         fs.writeFileSync(temp, data)
         fs.renameSync(temp, dest)
       } catch {
@@ -159,7 +159,7 @@ export class BuildCache {
       fs.mkdirSync(this.dir, { recursive: true })
       const body = JSON.stringify(this.next)
       const file = path.join(this.dir, STATE)
-      const temp = tempPath(file)
+      const temp = tempPath(file, this.dir)
       fs.writeFileSync(temp, `${sha256(body)}\n${body}`)
       fs.renameSync(temp, file)
     } catch {

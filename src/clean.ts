@@ -6,7 +6,7 @@
 // It deletes only what is provably Kiln's: files some Kiln manifest of this output once
 // named, older history manifests (a history copy is genuine only if its name is the hash of
 // its bytes and it is a valid manifest that no manifest lists as a file: a static source
-// under manifests/ is an artifact, not history), temp files of dead builds, and directories
+// under manifests/ is an artifact, not history), temp files of dead builds (temp.ts), and directories
 // that its own removals left empty. A file no manifest ever named is not Kiln's to judge: it
 // stays and is reported. It refuses, deleting nothing, when the live manifest is not a valid
 // manifest, or --out is the project or source root, a directory above either, or holds .git.
@@ -16,11 +16,12 @@ import { realPath, resolveConfig, type BuildOptions, type ResolvedConfig } from 
 import { buildError, displayPath } from './diagnostics.js'
 import { acquireLock, isLockFile } from './lock.js'
 import { HISTORY_DIR, MANIFEST_NAME } from './manifest.js'
-import { isTempFile } from './temp.js'
+import { isStaleTemp, isTempFile } from './temp.js'
 import { contentHash } from './fingerprint.js'
 import { ManifestError } from './runtime/errors.js'
 import { validateManifest } from './runtime/validate.js'
 import { filesUnder } from './walk.js'
+import { compatManifests } from './formats/index.js'
 
 export interface CleanOptions extends BuildOptions {
   /** Earlier builds to keep besides the current one. Default 2. */
@@ -64,6 +65,10 @@ export async function clean(options: CleanOptions = {}): Promise<CleanResult> {
     for (const h of earlier.slice(0, keep)) for (const f of h.files) keptFiles.add(f)
     const everListed = new Set(keptFiles)
     for (const h of genuine) for (const f of h.files) everListed.add(f)
+    // A compatibility manifest (staticfiles.json, .sprockets-manifest-*.json, …) is as live as manifest.json: keep the build it names.
+    const compat = compatManifests(out, genuine, everListed)
+    for (const m of compat.builds) keptManifests.add(m)
+    for (const f of compat.files) keptFiles.add(f)
     const historyFiles = new Set(genuine.map((h) => h.file))
     const cutoff = Date.now() - age * 1000
     const result: CleanResult = { dryRun, removed: [], freed: 0, kept: 0, unknown: [] }
@@ -71,12 +76,15 @@ export async function clean(options: CleanOptions = {}): Promise<CleanResult> {
     const emptied = new Set<string>()
     for (const abs of filesUnder(out)) {
       const rel = path.relative(out, abs).split(path.sep).join('/')
-      if (rel === MANIFEST_NAME || isLockFile(rel)) continue
+      if (rel === MANIFEST_NAME || isLockFile(rel) || compat.manifests.has(rel)) continue
       const stat = fs.statSync(abs)
       const young = stat.mtimeMs > cutoff
       let remove: boolean
-      if (isTempFile(rel)) remove = true // we hold the lock: no build is writing it
-      else if (historyFiles.has(rel)) remove = !keptManifests.has(rel) && !young
+      if (isTempFile(rel)) {
+        // Its writer is gone (a killed build): remove. A live writer's is not ours to touch.
+        if (!isStaleTemp(rel)) continue
+        remove = true
+      } else if (historyFiles.has(rel)) remove = !keptManifests.has(rel) && !young
       else if (!everListed.has(rel)) {
         result.unknown.push(rel)
         continue

@@ -11,13 +11,13 @@
 //   process that creates the claim file named after the exact content it judged stale may
 //   replace it, and it does so only if the lock still has that content, with a rename. A claim
 //   whose own process died is stale in turn and taken over the same way.
-// The process that took over sweeps the temp files the dead one left behind.
+// The process that took over sweeps the temp files the dead one left behind (temp.ts).
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { buildError, displayPath } from './diagnostics.js'
-import { sweepTemps } from './temp.js'
+import { removeTempDir, sweepTemps } from './temp.js'
 
 export const LOCK_NAME = '.kiln.lock'
 
@@ -94,6 +94,8 @@ export async function acquireLock(outDir: string, cwd: string, alsoSweep: string
     release() {
       // Only a dead holder's lock is ever replaced, and we are alive: if it reads as ours, it is.
       try {
+        // The temp directories are empty after a finished build: leave none behind.
+        for (const dir of [outDir, ...alsoSweep]) removeTempDir(dir)
         if (readRaw(file) === mine) fs.rmSync(file, { force: true })
       } catch {
         // unreadable now: left for the next process to judge

@@ -89,9 +89,9 @@ export async function writeManifest(outDir: string, text: string): Promise<{ pat
   const live = path.join(outDir, MANIFEST_NAME)
   // A rebuild of unchanged sources finds both already in place, byte for byte. The history
   // copy's mtime says when that build was last current: `kiln clean` keeps the newest.
-  if (!sameText(path.join(outDir, history), text)) await writeAtomic(path.join(outDir, history), text, true)
+  if (!sameText(path.join(outDir, history), text)) await writeAtomic(path.join(outDir, history), text, true, outDir)
   else await fs.promises.utimes(path.join(outDir, history), new Date(), new Date())
-  if (!sameText(live, text)) await writeAtomic(live, text, true)
+  if (!sameText(live, text)) await writeAtomic(live, text, true, outDir)
   return { path: live, history }
 }
 

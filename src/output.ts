@@ -1,5 +1,5 @@
 // The artifact directory: content-addressed and append-only. Every write goes to a temp
-// file in the same directory and is renamed into place, so no reader ever sees half a file,
+// file in its temp directory (temp.ts) and is renamed into place, so no reader ever sees half a file,
 // and a fingerprinted file that is in place is never written again. One that is not (missing,
 // the wrong size, or with --verify the wrong hash) is written again with exactly the bytes
 // its name promises, and the build says so: a repair.
@@ -99,7 +99,7 @@ export async function stageOutputs(outDir: string, files: OutputFile[], stage: S
       throw buildError(`Cannot repair ${displayPath(dest, cwd)}: its bytes are wrong and no good copy is at hand`, null, 'build again; if this repeats, remove the build cache directory (--cache-dir)')
     }
     f.bytes = bytes
-    const temp = tempPath(dest)
+    const temp = tempPath(dest, outDir)
     try {
       await fs.promises.mkdir(path.dirname(dest), { recursive: true })
       await fs.promises.writeFile(temp, bytes, { flag: 'wx' })
@@ -145,11 +145,14 @@ export function repairMessage(r: Repair): Message {
     'something other than Kiln changed the artifact directory; the file was written again with exactly the bytes its name promises')
 }
 
-/** Writes bytes to `dest` atomically; with `durable`, fsyncs the file and its directory. */
-export async function writeAtomic(dest: string, bytes: Buffer | string, durable = false): Promise<void> {
+/**
+ * Writes bytes to `dest` atomically; with `durable`, fsyncs the file and its directory.
+ * `tempDir`: the artifact (or cache) directory `dest` is in, whose temp directory to use.
+ */
+export async function writeAtomic(dest: string, bytes: Buffer | string, durable = false, tempDir?: string): Promise<void> {
   const dir = path.dirname(dest)
   await fs.promises.mkdir(dir, { recursive: true })
-  const temp = tempPath(dest)
+  const temp = tempPath(dest, tempDir)
   try {
     const handle = await fs.promises.open(temp, 'wx')
     try {
@@ -180,7 +183,7 @@ async function syncDir(dir: string): Promise<void> {
  * Paths under the artifact directory were being written; anything else was being read.
  */
 export function fileError(e: NodeJS.ErrnoException, cwd: string, outDir?: string): ReturnType<typeof buildError> {
-  const where = e.path ? displayPath(e.path.replace(/\/\.([^/]+)\.\d+\.[0-9a-f]+\.kiln-tmp$/, '/$1'), cwd) : 'a file'
+  const where = e.path ? displayPath(e.path.replace(/\/\.([^/]+)\.\d+\.[0-9a-f]+\.kiln-tmp$/, '/$1').replace(/\/\.kiln-tmp\/\d+\.[0-9a-f]+$/, ''), cwd) : 'a file'
   const writing = !outDir || !e.path || e.path.startsWith(outDir + path.sep) || e.path === outDir
   return buildError(`Cannot ${writing ? 'write' : 'read'} ${where}: ${e.code ?? e.message}`, null, hintFor(e.code, writing))
 }

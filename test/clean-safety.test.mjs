@@ -140,3 +140,46 @@ history('should not let a source file under manifests/ displace a history manife
 })
 
 history.run()
+
+const temps = suite('temp files')
+
+temps('should never take a source named *.kiln-tmp for a temp file, and sweep only dead writers\' temp files', async () => {
+  const dir = sampleApp({ 'assets/notes.kiln-tmp': 'a source, not a temp file\n', 'assets/deep/.hidden/x': 'skipped', 'assets/old.kiln-tmp': 'v1 only\n' })
+  try {
+    await ok(dir, ['build'])
+    const v1 = manifestOf(dir)
+    fs.rmSync(path.join(dir, 'assets/old.kiln-tmp'))
+    await ok(dir, ['build'])
+    const v2 = manifestOf(dir)
+    const out = path.join(dir, OUT)
+    // A build killed mid-way: its stale lock and its temp files; and a live process's temp file.
+    const dead = await (async () => {
+      const { spawn } = await import('node:child_process')
+      const child = spawn(process.execPath, ['-e', ''])
+      await new Promise((r) => child.on('exit', r))
+      return child.pid
+    })()
+    fs.writeFileSync(path.join(out, '.kiln.lock'), JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), since: '2026-11-22T00:00:00.000Z' }))
+    fs.mkdirSync(path.join(out, '.kiln-tmp'), { recursive: true })
+    const deadTemp = `.kiln-tmp/${dead}.0123456789ab`
+    const liveTemp = `.kiln-tmp/${process.pid}.0123456789ab`
+    const legacyTemp = `images/.logo.svg.${dead}.0123abcd.kiln-tmp`
+    for (const t of [deadTemp, liveTemp, legacyTemp]) fs.writeFileSync(path.join(out, t), 'partial')
+    const r = JSON.parse((await ok(dir, ['clean', '--age', '0', '--keep', '1', '--json'])).stdout)
+    const files = tree(out)
+    for (const f of [...Object.keys(v1.files), ...Object.keys(v2.files)]) assert.ok(files[f], `${f} is still there`)
+    assert.match(v2.assets['notes.kiln-tmp'].file, /^notes-[A-Z2-7]{8}\.kiln-tmp$/)
+    assert.not.ok(files[deadTemp] || files[legacyTemp], 'the dead build\'s temp files are gone')
+    assert.ok(files[liveTemp], 'a live process\'s temp file is not touched')
+    assert.not.ok(r.removed.some((f) => f.file.endsWith('.kiln-tmp') && !f.file.startsWith('.kiln-tmp/') && !f.file.includes('/.')), 'no artifact taken for a temp file')
+    fs.rmSync(path.join(out, liveTemp))
+    assert.is((await ok(dir, ['verify'])).code, 0)
+    // A build after all that: nothing of the temp directory is left behind.
+    await ok(dir, ['build'])
+    assert.not.ok(fs.existsSync(path.join(out, '.kiln-tmp')))
+  } finally {
+    remove(dir)
+  }
+})
+
+temps.run()

@@ -1,8 +1,8 @@
 // The byte-heavy jobs, run on worker threads: fingerprint a static file (hash and copy in
 // one pass; streamed above STREAM_ABOVE, so a 1 GB file costs no more memory than a small
 // one) and write its precompressed variants. Nothing is renamed into place here: every
-// new file is a temp file beside its destination, and the build renames them all only if
-// it succeeds, so a failed build adds nothing to the artifact directory.
+// new file is a temp file in the artifact directory's temp directory (temp.ts), and the build
+// renames them all only if it succeeds, so a failed build adds nothing to the artifact directory.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -109,9 +109,9 @@ export async function runJob(job: Job): Promise<JobResult> {
   }
 }
 
-/** A temp path for `dest`, remembered so a failing job can remove it. */
-function newTemp(dest: string, temps: string[]): string {
-  const t = tempPath(dest)
+/** A temp path for `dest` (in artifact directory `dir`), remembered so a failing job can remove it. */
+function newTemp(dest: string, dir: string, temps: string[]): string {
+  const t = tempPath(dest, dir)
   temps.push(t)
   return t
 }
@@ -142,9 +142,9 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
     stats.hashed++
     const dir = path.join(job.outDir, path.posix.dirname(job.name))
     if (size > STREAM_ABOVE) {
-      // One pass: hash while copying to a temp file beside where the file will live.
+      // One pass: hash while copying to a temp file (its directory is made now, for the rename).
       await mkdirOnce(dir)
-      temp = newTemp(path.join(dir, path.posix.basename(job.name)), temps)
+      temp = newTemp(path.join(dir, path.posix.basename(job.name)), job.outDir, temps)
       const sha256 = crypto.createHash('sha256')
       const sha384 = crypto.createHash('sha384')
       let copied = 0
@@ -170,7 +170,7 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
   if (existing && wrong) {
     // The bytes are the source's, just hashed: in memory, or already streamed to the temp file.
     if (!temp) {
-      temp = newTemp(dest, temps)
+      temp = newTemp(dest, job.outDir, temps)
       await fs.promises.writeFile(temp, bytes!, { flag: 'wx' })
     }
     stats.copied++
@@ -181,7 +181,7 @@ async function ingest(job: IngestJob, temps: string[]): Promise<IngestResult> {
   } else {
     if (!temp) {
       await mkdirOnce(path.dirname(dest))
-      temp = newTemp(dest, temps)
+      temp = newTemp(dest, job.outDir, temps)
       if (bytes) await fs.promises.writeFile(temp, bytes, { flag: 'wx' })
       else await fs.promises.copyFile(job.abs, temp, fs.constants.COPYFILE_EXCL)
     }
@@ -241,7 +241,7 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
   }
   if (cached && (await exists(`${cached}.skip`))) return null
   await mkdirOnce(path.dirname(dest))
-  const temp = newTemp(dest, temps)
+  const temp = newTemp(dest, outDir, temps)
   const inMemory = memory()
   let out: { size: number; integrity: string }
   if (cached && (await verifiedFromCache(cached, encoding, sha256))) {
@@ -251,7 +251,7 @@ async function variant(encoding: Encoding, file: string, sha256: string, size: n
   } else {
     stats.compressed++
     out = inMemory ? await writeCompressed(encoding, await inMemory, c, temp) : await streamCompressed(encoding, source!, c, temp)
-    if (cached) await saveToCache(cached, out.size <= size * 0.95 ? temp : null)
+    if (cached) await saveToCache(cached, out.size <= size * 0.95 ? temp : null, c.cacheDir!)
   }
   if (out.size > size * 0.95) {
     await fs.promises.rm(temp, { force: true })
@@ -316,10 +316,10 @@ async function verifiedFromCache(cached: string, encoding: Encoding, sha256: str
 }
 
 /** Keeps a variant (or, with null, the fact that it was not worth keeping) for later builds. */
-async function saveToCache(cached: string, from: string | null): Promise<void> {
+async function saveToCache(cached: string, from: string | null, cacheDir: string): Promise<void> {
   try {
     await fs.promises.mkdir(path.dirname(cached), { recursive: true })
-    const temp = tempPath(cached)
+    const temp = tempPath(cached, cacheDir)
     if (from) await fs.promises.copyFile(from, temp)
     else await fs.promises.writeFile(temp, '')
     await fs.promises.rename(temp, from ? cached : `${cached}.skip`)
