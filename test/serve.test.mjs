@@ -306,6 +306,39 @@ streams('should not leak a file descriptor when the client aborts mid-download',
   }
 })
 
+streams('should not leak a file descriptor when the client is gone before its file is open', async () => {
+  const { dir, m } = await fixture()
+  try {
+    const file = m.assets['big.bin'].file
+    const handler = serveAssets({ dir: path.join(dir, OUT) })
+    const sockets = new Set()
+    // Between serve opening the file and sending it, the connection goes away: every time, by a hook.
+    const real = fs.fstat
+    fs.fstat = function (fd, ...rest) {
+      for (const s of sockets) s.destroy()
+      return real.call(this, fd, ...rest)
+    }
+    try {
+      await withServer(handler, async (port, server) => {
+        server.on('connection', (s) => sockets.add(s))
+        await get(port, `/assets/${m.assets['site.css'].file}`).catch(() => {})
+        const baseline = openFds()
+        for (let i = 0; i < 20; i++) await get(port, `/assets/${file}`).catch(() => {})
+        let fds = openFds()
+        for (let i = 0; i < 50 && fds > baseline; i++) {
+          await new Promise((r) => setTimeout(r, 20))
+          fds = openFds()
+        }
+        assert.ok(fds <= baseline, `open fds ${fds} > baseline ${baseline}`)
+      })
+    } finally {
+      fs.fstat = real
+    }
+  } finally {
+    remove(dir)
+  }
+})
+
 streams.run()
 
 const differs = suite('files that differ from the manifest')

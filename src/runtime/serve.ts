@@ -3,6 +3,7 @@
 // traverse out of the artifact directory, whatever its encoding.
 import fs from 'node:fs'
 import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { currentManifest, loadManifest, type Assets } from './index.js'
 import type { ValidManifest } from './validate.js'
@@ -120,13 +121,10 @@ export function serveAssets(options: ServeOptions = {}): Handler {
         }
         res.writeHead(range ? 206 : 200, headers)
         const stream = fs.createReadStream('', { fd, start, end: last })
-        // Not pipeline(): it would end the response even if the file shrank while being read.
-        // Short means the connection is destroyed, never reused with a body that lied.
-        stream.pipe(res, { end: false })
-        stream.on('end', () => (stream.bytesRead === length ? res.end() : res.destroy()))
-        stream.on('error', () => res.destroy())
-        // An aborted download closes its file.
-        res.on('close', () => stream.destroy())
+        // The response is ended here, not by pipeline: a file that shrank while being read
+        // destroys the connection instead of ending a short body on it. pipeline still cleans
+        // up: an aborted download (or one already gone) destroys the stream, closing its file.
+        pipeline(stream, res, { end: false }).then(() => (stream.bytesRead === length ? res.end() : res.destroy()), () => res.destroy())
       })
     })
   }
