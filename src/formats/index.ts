@@ -153,19 +153,31 @@ export function checkFormats(outDir: string, manifest: Manifest, configured: rea
   return problems
 }
 
-/** What `kiln clean` must keep: the compatibility manifests in the directory, and every file they name. */
-export function compatManifests(outDir: string): { manifests: Set<string>; named: Set<string> } {
-  const manifests = new Set<string>()
-  const named = new Set<string>()
+/**
+ * What `kiln clean` must keep: the compatibility manifests in the directory, and the build
+ * each was written from (the history copies in `builds` that list every file of Kiln's it
+ * names, with all their files: chunks, variants, maps), or at least the files it names.
+ */
+export function compatManifests(outDir: string, builds: readonly { file: string; files: readonly string[] }[], listed: ReadonlySet<string>): { manifests: Set<string>; builds: Set<string>; files: Set<string> } {
+  const kept = { manifests: new Set<string>(), builds: new Set<string>(), files: new Set<string>() }
   const candidates: [string, Format][] = Object.values(FORMATS).map((f) => [f.file, f])
   if (fs.existsSync(outDir)) for (const f of fs.readdirSync(outDir)) if (SPROCKETS_MANIFEST_RE.test(f) && f !== sprockets.file) candidates.push([f, sprockets])
+  const sets = builds.map((b) => ({ file: b.file, files: new Set(b.files) }))
   for (const [file, format] of candidates) {
     const existing = readExisting(path.join(outDir, file))
     if (existing.state === 'none') continue
-    manifests.add(file)
-    if (existing.state === 'json') for (const [, f] of format.entries(existing.data) ?? []) named.add(f)
+    kept.manifests.add(file)
+    if (existing.state !== 'json') continue
+    const named = (format.entries(existing.data) ?? []).map(([, f]) => f).filter((f) => listed.has(f))
+    for (const f of named) kept.files.add(f)
+    if (!named.length) continue
+    for (const b of sets) {
+      if (!named.every((f) => b.files.has(f))) continue
+      kept.builds.add(b.file)
+      for (const f of b.files) kept.files.add(f)
+    }
   }
-  return { manifests, named }
+  return kept
 }
 
 /** Every leaf of a created compatibility manifest (arrays count as one value), with its path. */
