@@ -250,6 +250,22 @@ merge('should replace a file that is not that format, with a warning', async () 
   }
 })
 
+merge('should warn when another Sprockets manifest beside Kiln\'s could be the one Sprockets reads', async () => {
+  const dir = sampleApp()
+  try {
+    const other = '.sprockets-manifest-0123456789abcdef0123456789abcdef.json'
+    write(dir, { [`${OUT}/${other}`]: JSON.stringify({ assets: {}, files: {} }) })
+    const r = await run(dir, { formats: ['sprockets'] })
+    const w = r.warnings.find((x) => x.text.includes(other))
+    assert.ok(w, r.warnings.map((x) => x.text).join('\n'))
+    assert.is(w.text, `public/assets/${other} is another Sprockets manifest: Sprockets reads only one of them`)
+    assert.match(w.notes[0].text, `set config.assets.manifest to public/assets/${SPROCKETS}`)
+    assert.equal(readJson(dir, other), { assets: {}, files: {} }, 'left as it was')
+  } finally {
+    remove(dir)
+  }
+})
+
 merge.run()
 
 // ---------------------------------------------------------------------------------------------
