@@ -13,7 +13,7 @@ const NODE = process.execPath
 /** Run by default, in this order within each round. */
 export const DEFAULT_CASES = ['floor', 'kiln cold', 'kiln no-op', 'no-op floor', 'vite']
 /** Only when named in --cases (or --cases all): webpack alone takes longer than the default cases together. */
-export const OTHER_CASES = ['webpack', 'kiln 10 edits', 'kiln cold, br+gzip', 'compression floor']
+export const OTHER_CASES = ['webpack', 'kiln 10 edits', 'kiln cold br+gzip', 'compression floor']
 export const PEER_CASES = ['vite', 'webpack']
 
 /** --cases 'default,webpack' → the named cases in their round order; 'all' is every case. */
@@ -61,7 +61,7 @@ export function makeCases(names, { corpus, work }) {
         for (const m of modules) fs.writeFileSync(path.join(lib, m), fs.readFileSync(path.join(lib, m), 'utf8').replace(/\+ x( \+ \d+)?\n/, `+ x + ${edit}\n`))
       },
     },
-    'kiln cold, br+gzip': { args: kiln('coldz', corpus.src), setup: () => rm(out('coldz'), cache('coldz')) },
+    'kiln cold br+gzip': { args: kiln('coldz', corpus.src), setup: () => rm(out('coldz'), cache('coldz')) },
     // brotli 11 + gzip 9, on every core, of the files Kiln would compress.
     'compression floor': {
       args: [path.join(HERE, 'compress-floor.mjs'), path.join(work, 'compress-list.txt'), out('cfloor')],
