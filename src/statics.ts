@@ -54,7 +54,7 @@ export class Statics implements StaticLookup {
   private add(abs: string, logical: string | null, source?: SourceFile): Promise<StaticAsset> {
     const pending = (async () => {
       const stat = source ?? (await fs.promises.stat(abs))
-      const name = logical ?? externalName(abs, this.root, this.cwd)
+      const name = logical ?? externalName(abs, this.root)
       const key = { path: abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }
       const known = this.cache.staticFingerprint(key, this.compressKey)
       // The size of the bytes fingerprinted: a job's read, not the stat before it (the file may change in between).
@@ -133,14 +133,15 @@ export class Statics implements StaticLookup {
 
 /**
  * Output name for a referenced file outside the root: `_/` plus its path below the
- * nearest node_modules (`_/katex/dist/fonts/x.woff2`), else relative to the working
- * directory with `..` spelled `__`. Never absolute, so the artifact is the same everywhere.
+ * nearest node_modules (`_/katex/dist/fonts/x.woff2`), else relative to the root with `..`
+ * spelled `__` (`_/__/shared/x.png`). Never absolute nor relative to the working directory,
+ * so the artifact is the same everywhere and from any working directory.
  */
-function externalName(abs: string, root: string, cwd: string): string {
+function externalName(abs: string, root: string): string {
   const rel = path.relative(root, abs).split(path.sep).join('/')
   if (!rel.startsWith('../')) return rel
   const posix = abs.split(path.sep).join('/')
   const nm = posix.lastIndexOf('/node_modules/')
   if (nm >= 0) return `_/${posix.slice(nm + '/node_modules/'.length)}`
-  return `_/${path.relative(cwd, abs).split(path.sep).map((s) => (s === '..' ? '__' : s)).join('/')}`
+  return `_/${rel.split('/').map((s) => (s === '..' ? '__' : s)).join('/')}`
 }

@@ -47,6 +47,43 @@ determinism('should give the same manifest on a rebuild, and write nothing new',
   }
 })
 
+determinism('should give byte-identical trees for an absolute --root outside the working directory, whatever the working directory', async () => {
+  const app = sampleApp({
+    'assets/worker-app.ts': "const w = new Worker(new URL('./lib/work.ts', import.meta.url), { type: 'module' })\nimport sheet from './lib/app.css?url'\nw.postMessage(sheet)\n",
+    'assets/lib/work.ts': "import { greet } from './shared'\nself.onmessage = (e) => console.log(greet(String(e.data)))\n",
+    'assets/outside.css': '.o { background: url(../shared/pic.png) }\n',
+    'shared/pic.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 9]),
+  })
+  const elsewhere = project({ 'x/y/.keep': '', 'package.json': '{ "name": "elsewhere", "private": true }' })
+  const empty = project()
+  try {
+    const root = path.join(app, 'assets')
+    const run = async (cwd, out, extra = []) => {
+      const r = await kiln(['build', '--root', root, '--out', path.join(app, out), '--strict', ...extra], { cwd })
+      assert.is(r.code, 0, r.stderr)
+      return tree(path.join(app, out))
+    }
+    const same = (a, b, what) => {
+      assert.equal(Object.keys(a).sort(), Object.keys(b).sort(), what)
+      for (const f of Object.keys(a)) assert.ok(a[f].equals(b[f]), `${f} differs ${what}`)
+    }
+    // Minified (the fingerprints) and not (esbuild's path comments), from three working directories at three depths.
+    const fromApp = await run(app, 'out-1')
+    same(fromApp, await run(empty, 'out-2'), 'from an unrelated directory')
+    same(fromApp, await run(path.join(elsewhere, 'x/y'), 'out-3'), 'from another project')
+    const plain = await run(app, 'out-4', ['--no-minify'])
+    same(plain, await run(path.join(elsewhere, 'x/y'), 'out-5', ['--no-minify']), 'unminified, from another project')
+    for (const [f, bytes] of Object.entries(plain)) {
+      const text = bytes.toString('latin1')
+      assert.not.ok(text.includes(app) || text.includes(elsewhere) || text.includes(empty), `${f} holds an absolute path`)
+    }
+  } finally {
+    remove(app)
+    remove(elsewhere)
+    remove(empty)
+  }
+})
+
 determinism.run()
 
 const immutability = suite('immutability')

@@ -8,15 +8,20 @@ import type * as esbuild from 'esbuild'
 import { displayPath, type Location, type Message, type Note } from '../diagnostics.js'
 import { packageInstalled, packageName, suggestPath } from '../suggest.js'
 
-function location(loc: esbuild.Location | null, cwd: string): Location | null {
+/** `workDir`: esbuild's working directory, which the relative paths in its messages are relative to. */
+function location(loc: esbuild.Location | null, cwd: string, workDir: string): Location | null {
   if (!loc) return null
-  return { file: displayPath(loc.file, cwd), line: loc.line, column: loc.column, lineText: loc.lineText, suggestion: loc.suggestion || undefined }
+  const file = loc.file && (!loc.namespace || loc.namespace === 'file') ? displayPath(path.resolve(workDir, loc.file), cwd) : loc.file
+  return { file, line: loc.line, column: loc.column, lineText: loc.lineText, suggestion: loc.suggestion || undefined }
 }
 
-/** `root`: the source root, where a file with the right name may be found when the path is wrong. */
-export function fromEsbuild(m: esbuild.Message, cwd: string, root?: string): Message {
-  const notes: Note[] = m.notes.map((n) => ({ text: n.text, location: location(n.location, cwd) }))
-  return { text: m.text, location: location(m.location, cwd), notes: unresolvedHints(m, cwd, root) ?? notes }
+/**
+ * `root`: the source root, where a file with the right name may be found when the path is wrong.
+ * `workDir`: the build's absWorkingDir (default `cwd`); paths are printed relative to `cwd`.
+ */
+export function fromEsbuild(m: esbuild.Message, cwd: string, root?: string, workDir = cwd): Message {
+  const notes: Note[] = m.notes.map((n) => ({ text: n.text, location: location(n.location, cwd, workDir) }))
+  return { text: m.text, location: location(m.location, cwd, workDir), notes: unresolvedHints(m, cwd, root, workDir) ?? notes }
 }
 
 const UNRESOLVED = /^Could not resolve "(.+)"$/
@@ -27,12 +32,12 @@ const LOCAL_EXTS = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.
  * Notes for "Could not resolve": esbuild's own ("You can mark the path as external …")
  * names an option Kiln does not have, so it is replaced. Null for any other message.
  */
-function unresolvedHints(m: esbuild.Message, cwd: string, root?: string): Note[] | null {
+function unresolvedHints(m: esbuild.Message, cwd: string, root: string | undefined, workDir: string): Note[] | null {
   const spec = UNRESOLVED.exec(m.text)?.[1]
   if (!spec || !m.location?.file || m.location.namespace && m.location.namespace !== 'file') return null
-  const importer = path.resolve(cwd, m.location.file)
+  const importer = path.resolve(workDir, m.location.file)
   const dir = path.dirname(importer)
-  const others = m.notes.filter((n) => !/as external to exclude it from the bundle/.test(n.text)).map((n) => ({ text: n.text, location: location(n.location, cwd) }))
+  const others = m.notes.filter((n) => !/as external to exclude it from the bundle/.test(n.text)).map((n) => ({ text: n.text, location: location(n.location, cwd, workDir) }))
   if (spec.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(spec)) return others
   // In a stylesheet every url() and @import is relative, with or without "./".
   const style = STYLE.test(importer)

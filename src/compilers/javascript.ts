@@ -76,10 +76,10 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
     }
   } catch (err) {
     const failure = esbuildFailure(err)
-    if (failure) throw new KilnError(failure.map((m) => fromEsbuild(m, o.cwd, o.root)), (err as esbuild.BuildFailure).warnings.map((m) => fromEsbuild(m, o.cwd, o.root)))
+    if (failure) throw new KilnError(failure.map((m) => fromEsbuild(m, o.cwd, o.root, o.root)), (err as esbuild.BuildFailure).warnings.map((m) => fromEsbuild(m, o.cwd, o.root, o.root)))
     throw err
   }
-  for (const w of result.warnings) warnings.push(fromEsbuild(w, o.cwd, o.root))
+  for (const w of result.warnings) warnings.push(fromEsbuild(w, o.cwd, o.root, o.root))
   const collected = collect(result, entries, o, state)
   return { ...collected, inputs: [...new Set([...collected.inputs, ...state.inputs])], incremental }
 }
@@ -96,7 +96,9 @@ function userConfigStamp(o: ScriptOptions): string {
 
 function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => StaticLookup, state: PluginState): esbuild.BuildOptions & { metafile: true; write: false } {
   return {
-    absWorkingDir: o.cwd,
+    // Paths esbuild prints into the output (comments, names in the [hash]) are relative to its working directory:
+    // the source root, so the same sources give the same bytes from any working directory.
+    absWorkingDir: o.root,
     entryPoints: entries.map((e) => e.abs),
     outdir: o.outDir,
     outbase: o.root,
@@ -123,7 +125,7 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
     //  4. In a "type": "commonjs" package, the app's own files resolved past the package type (transforms/module-type.ts).
     plugins: [
       ...transformPlugins({
-        cwd: o.cwd, root: o.root, outDir: o.outDir, statics, placeholders: state.placeholders, addInput: (file) => state.inputs.add(file),
+        cwd: o.cwd, workDir: o.root, root: o.root, outDir: o.outDir, statics, placeholders: state.placeholders, addInput: (file) => state.inputs.add(file),
         // A nested build (a worker, a stylesheet by ?url/?inline) gets its own Kiln plugin: this one's onStart would clear `state`.
         kilnPlugin: () => {
           const nested: PluginState = { inputs: new Set(), placeholders: state.placeholders }
@@ -139,9 +141,10 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
 
 /** Turns esbuild's metafile into manifest entries: each entry's static closure, lazy chunks and CSS. */
 function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, entries: SourceFile[], o: ScriptOptions, state: PluginState): CompileResult {
-  const rel = (p: string) => path.relative(o.outDir, path.resolve(o.cwd, p)).split(path.sep).join('/')
+  // The metafile's paths are relative to esbuild's working directory, the root.
+  const rel = (p: string) => path.relative(o.outDir, path.resolve(o.root, p)).split(path.sep).join('/')
   const outputs = result.metafile.outputs
-  const outputOf = entryOutputs(outputs, (p) => path.resolve(o.cwd, p), o.outDir)
+  const outputOf = entryOutputs(outputs, (p) => path.resolve(o.root, p), o.outDir)
   const compiled: CompiledEntry[] = entries.map((entry) => {
     const out = outputOf(entry)
     const seen = new Set<string>([out])
@@ -170,8 +173,8 @@ function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, 
     return c
   })
   const files = resolveUrls(result.outputFiles.map((f) => ({ file: path.relative(o.outDir, f.path).split(path.sep).join('/'), bytes: Buffer.from(f.contents) })), state.placeholders)
-  // Inputs in a plugin namespace ("ns:path") are virtual; the rest are files under cwd.
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !/^[a-z-]+:/.test(p)).map((p) => path.resolve(o.cwd, p))
+  // Inputs in a plugin namespace ("ns:path") are virtual; the rest are files (relative to the root).
+  const inputs = Object.keys(result.metafile.inputs).filter((p) => !/^[a-z-]+:/.test(p)).map((p) => path.resolve(o.root, p))
   return { entries: compiled, files, inputs }
 }
 
@@ -241,7 +244,7 @@ function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup, state: Plugin
         if (args.kind === 'entry-point' || args.pluginData === 'kiln-checked') return undefined
         const p = PREPROCESSORS[path.extname(args.path).toLowerCase()]!
         if (findPeer(p, o.cwd)) return undefined
-        return { errors: [toPartial(missingPeer(p, args.path, null).errors[0]!)] }
+        return { errors: [toPartial(missingPeer(p, args.path, null).errors[0]!, o.cwd)] }
       })
       build.onResolve({ filter: UNSUPPORTED_STYLE }, (args) => ({
         errors: [{ text: `Kiln cannot build ${path.basename(args.path)}: ${UNSUPPORTED[path.extname(args.path).toLowerCase()]} is not supported`,
@@ -253,18 +256,21 @@ function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup, state: Plugin
         try {
           const css = await runStylePipeline({ file: args.path, to: args.path, inlineImports: false, outDir: null, placeholders: state.placeholders, location: null },
             { ...o, statics: statics() }, warnings, state.inputs)
-          return { contents: css, loader: MODULE_STYLE.test(args.path) ? 'local-css' : 'css', resolveDir: path.dirname(args.path), warnings: warnings.map(toPartial) }
+          return { contents: css, loader: MODULE_STYLE.test(args.path) ? 'local-css' : 'css', resolveDir: path.dirname(args.path), warnings: warnings.map((w) => toPartial(w, o.cwd)) }
         } catch (err) {
           if (!(err instanceof KilnError)) throw err
-          return { errors: err.errors.map(toPartial), warnings: warnings.map(toPartial) }
+          return { errors: err.errors.map((e) => toPartial(e, o.cwd)), warnings: warnings.map((w) => toPartial(w, o.cwd)) }
         }
       })
     },
   }
 }
 
-/** A Kiln message as esbuild takes it from a plugin (esbuild reports it, and fromEsbuild turns it back). */
-function toPartial(m: Message): esbuild.PartialMessage {
-  const loc = (l: Message['location']) => (l ? { file: l.file, line: l.line, column: l.column, lineText: l.lineText } : null)
+/**
+ * A Kiln message as esbuild takes it from a plugin (esbuild reports it, and fromEsbuild turns it back).
+ * Its file becomes absolute: a relative one would be read as relative to esbuild's working directory.
+ */
+function toPartial(m: Message, cwd: string): esbuild.PartialMessage {
+  const loc = (l: Message['location']) => (l ? { file: path.resolve(cwd, l.file), line: l.line, column: l.column, lineText: l.lineText } : null)
   return { text: m.text, location: loc(m.location), notes: m.notes.map((n) => ({ text: n.text, location: loc(n.location ?? null) })) }
 }

@@ -7,7 +7,10 @@ import type { UrlPlaceholders } from '../css/url-placeholders.js'
 import type { StaticLookup } from '../statics.js'
 
 export interface TransformContext {
+  /** The working directory: paths in messages are shown relative to it. */
   cwd: string
+  /** esbuild's working directory (the root): the metafile's paths and the transforms' module paths are relative to it. */
+  workDir: string
   /** The source root (absolute). */
   root: string
   /** The artifact directory (absolute): placeholders resolve relative to each file written there. */

@@ -4,7 +4,7 @@
 import path from 'node:path'
 import type * as esbuild from 'esbuild'
 import MagicString from 'magic-string'
-import { displayPath, locate } from '../diagnostics.js'
+import { locate } from '../diagnostics.js'
 import type { Node } from './parse.js'
 import type { TransformRun } from './run.js'
 
@@ -40,7 +40,8 @@ export class Job {
   }
 
   location(node: Node): esbuild.PartialMessage['location'] {
-    const l = locate(displayPath(this.file, this.run.ctx.cwd), this.text, node.start)
+    // Absolute: esbuild reads a relative path as relative to its working directory (fromEsbuild shows it relative to cwd).
+    const l = locate(this.file, this.text, node.start)
     return { ...l, length: Math.max(0, Math.min(node.end, this.text.indexOf('\n', node.start) >>> 0) - node.start) }
   }
 

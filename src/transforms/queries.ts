@@ -58,11 +58,11 @@ export function queriesPlugin(run: TransformRun, ancestry: string[]): esbuild.Pl
           return { errors: [{ text: `"${spec}": ${kind === 'url' ? 'a URL to TypeScript or JSX would serve its source, which a browser cannot run' : `${query} of a script is not supported`}`,
             notes: [{ text: "for a worker, import it with ?worker or write new Worker(new URL('./file.ts', import.meta.url), { type: 'module' }); for a lazy module, use import()" }] }] }
         }
-        return { path: `${path.relative(run.ctx.cwd, r.path).split(path.sep).join('/')}${query}`, namespace: NAMESPACE }
+        return { path: `${path.relative(run.ctx.workDir, r.path).split(path.sep).join('/')}${query}`, namespace: NAMESPACE }
       })
       build.onLoad({ filter: /.*/, namespace: NAMESPACE }, async (args) => {
         const cut = args.path.lastIndexOf('?')
-        const abs = path.resolve(run.ctx.cwd, args.path.slice(0, cut))
+        const abs = path.resolve(run.ctx.workDir, args.path.slice(0, cut))
         const kind = queryKind(args.path.slice(cut))!
         try {
           return await load(run, ancestry, abs, kind, `${NAMESPACE}:${args.path}`)

@@ -35,7 +35,7 @@ export class TransformRun {
   readonly outputs = new Map<string, esbuild.OutputFile>()
   /** Nested builds' metafile outputs, merged into the top build's so the manifest's graph includes them. */
   readonly metaOutputs: esbuild.Metafile['outputs'] = {}
-  /** A module (its metafile key) → outputs (relative to cwd) it starts as workers: 'dynamic-import' edges in the graph. */
+  /** A module (its metafile key) → outputs (relative to esbuild's working directory) it starts as workers: 'dynamic-import' edges in the graph. */
   readonly edges = new Map<string, Set<string>>()
   private readonly builds = new Map<string, Promise<Nested>>()
 
@@ -62,9 +62,9 @@ export class TransformRun {
     this.edges.set(key, set)
   }
 
-  /** A path as esbuild's metafile spells it: relative to the working directory, POSIX. */
+  /** A path as esbuild's metafile spells it: relative to its working directory, POSIX. */
   relative(abs: string): string {
-    return path.relative(this.ctx.cwd, abs).split(path.sep).join('/')
+    return path.relative(this.ctx.workDir, abs).split(path.sep).join('/')
   }
 
   /**
@@ -82,7 +82,7 @@ export class TransformRun {
   }
 
   private async runNested(entry: string, ancestry: string[], overrides: esbuild.BuildOptions, emit: boolean): Promise<Nested> {
-    const { cwd } = this.ctx
+    const cwd = this.ctx.workDir
     const kiln = this.ctx.kilnPlugin()
     const mine = new Map(this.pluginsFor(this, [...ancestry, entry]).map((p) => [p.name, p]))
     const plugins = (this.top.plugins ?? []).flatMap((p) => (p.name === 'kiln' ? [kiln.plugin] : p.name.startsWith(PLUGIN_PREFIX) ? (mine.has(p.name) ? [mine.get(p.name)!] : []) : [p]))
@@ -105,7 +105,7 @@ export class TransformRun {
     } finally {
       for (const i of kiln.inputs) this.ctx.addInput(i)
     }
-    // Inputs in a plugin namespace ("ns:path") are virtual; the rest are files under cwd.
+    // Inputs in a plugin namespace ("ns:path") are virtual; the rest are files (relative to esbuild's working directory).
     for (const p of Object.keys(result.metafile.inputs)) if (!/^[a-z-]+:/.test(p)) this.ctx.addInput(path.resolve(cwd, p))
     const want = entry.endsWith('.css') || /\.(s[ac]ss|less|p?css|postcss)$/i.test(entry) ? '.css' : '.js'
     const out = Object.entries(result.metafile.outputs).find(([o, m]) => m.entryPoint && path.resolve(cwd, m.entryPoint) === entry && o.endsWith(want))
