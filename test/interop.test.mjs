@@ -89,7 +89,8 @@ async function probeNode() {
   if (!(fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash)) {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)))
     const r = await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: HERE, env, timeout: 600_000 })
-    if (r.code !== 0) return { why: `npm ci in test/readers failed (${r.code}): ${r.stderr.trim().split('\n').pop()}` }
+    const said = r.stderr.split('\n').filter((l) => l.trim() && !/complete log of this run/.test(l)).slice(0, 2).join(' ')
+    if (r.code !== 0) return { why: `npm ci in test/readers failed (${r.code}): ${said}` }
     fs.writeFileSync(stamp, hash)
   }
   const version = (name) => JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules', name, 'package.json'), 'utf8')).version
