@@ -69,7 +69,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   checkLayout(config)
   const warnings: Message[] = []
   const pool = new Pool()
-  const stage = new Stage()
+  const stage = new Stage(config.outDir)
   let statics: Statics | undefined
   const madeOut = firstMissing(config.outDir)
   const lock = await acquireLock(config.outDir, config.cwd, [path.resolve(config.cwd, config.cacheDir)], undefined, (holder) => progress.waiting(holder))

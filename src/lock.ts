@@ -11,7 +11,9 @@
 //   process that creates the claim file named after the exact content it judged stale may
 //   replace it, and it does so only if the lock still has that content, with a rename. A claim
 //   whose own process died is stale in turn and taken over the same way.
-// The process that took over sweeps the temp files the dead one left behind (temp.ts).
+// The process that took over sweeps the temp files the dead one left behind (temp.ts), and
+// fsyncs every directory of the artifact directory: the dead process may have renamed files
+// into place without living to fsync their directories, and this build may reuse them.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -86,8 +88,15 @@ export async function acquireLock(outDir: string, cwd: string, alsoSweep: string
     await new Promise((r) => setTimeout(r, 25 + Math.random() * 50))
   }
   if (recovered) {
-    sweepLockScratch(outDir)
-    for (const dir of [outDir, ...alsoSweep]) if (fs.existsSync(dir)) sweepTemps(dir)
+    try {
+      sweepLockScratch(outDir)
+      for (const dir of [outDir, ...alsoSweep]) if (fs.existsSync(dir)) sweepTemps(dir)
+      syncDirectories(outDir)
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      if (readRaw(file) === mine) fs.rmSync(file, { force: true })
+      throw buildError(`Cannot recover ${displayPath(outDir, cwd)} after a killed kiln process: ${e.code ?? e.message}${e.path ? ` (${displayPath(e.path, cwd)})` : ''}`, null, 'check the permissions of the artifact directory')
+    }
   }
   return {
     recovered,
@@ -215,6 +224,21 @@ function alive(pid: number): boolean {
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code !== 'ESRCH'
+  }
+}
+
+/** fsyncs `dir` and every directory below it (not following links). */
+function syncDirectories(dir: string): void {
+  const dirs = [dir, ...fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))]
+  for (const d of dirs) {
+    const fd = fs.openSync(d, 'r')
+    try {
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
   }
 }
 

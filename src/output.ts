@@ -35,6 +35,10 @@ export interface Repair {
  */
 export class Stage {
   private readonly staged: Staged[] = []
+
+  /** `outDir`: the artifact directory, up to which the directories renamed into are fsynced. */
+  constructor(private readonly outDir?: string) {}
+
   /** After commit: files renamed into place where there was none, and files that replaced wrong ones. */
   readonly created: string[] = []
   readonly replaced: { dest: string; found: number }[] = []
@@ -48,24 +52,43 @@ export class Stage {
   }
 
   /**
-   * Renames every staged file into place. Same name means same bytes, so one already there
-   * wins, except one found wrong while staging, which the rename replaces (atomically).
+   * Renames every staged file into place, durably: each file's data is fsynced before its
+   * rename, and each directory renamed into (and its parents up to the artifact directory,
+   * which may be new) is fsynced after, so no manifest written next can name a file that a
+   * power cut takes back. Same name means same bytes, so one already there wins, except one
+   * found wrong while staging, which the rename replaces (atomically).
    */
   async commit(cwd: string): Promise<number> {
-    for (const { temp, dest, replaces } of this.staged) {
-      try {
-        if (replaces !== undefined) {
-          await fs.promises.rename(temp, dest)
-          this.replaced.push({ dest, found: replaces })
-        } else if (fs.existsSync(dest)) await fs.promises.rm(temp, { force: true })
-        else {
-          await fs.promises.rename(temp, dest)
-          this.created.push(dest)
-        }
-      } catch (err) {
-        throw fileError(Object.assign(err as NodeJS.ErrnoException, { path: dest }), cwd)
-      }
+    const fail = (err: unknown, p: string) => fileError(Object.assign(err as NodeJS.ErrnoException, { path: p }), cwd)
+    const moves: Staged[] = []
+    for (const s of this.staged) {
+      if (s.replaces !== undefined || !fs.existsSync(s.dest)) moves.push(s)
+      else await fs.promises.rm(s.temp, { force: true }).catch((err) => Promise.reject(fail(err, s.dest)))
     }
+    await inParallel(moves, (s) => syncFile(s.temp).catch((err) => Promise.reject(fail(err, s.dest))))
+    const dirs = new Set<string>()
+    let failed: unknown
+    for (const { temp, dest, replaces } of moves) {
+      try {
+        await fs.promises.rename(temp, dest)
+      } catch (err) {
+        failed = fail(err, dest)
+        break
+      }
+      for (let d = path.dirname(dest); !dirs.has(d); d = path.dirname(d)) {
+        dirs.add(d)
+        if (!this.outDir || !d.startsWith(this.outDir + path.sep)) break
+      }
+      if (replaces !== undefined) this.replaced.push({ dest, found: replaces })
+      else this.created.push(dest)
+    }
+    // Also when a rename failed: what did move is made durable all the same.
+    const synced = inParallel([...dirs], (d) => syncDir(d).catch((err) => Promise.reject(fail(err, d))))
+    if (failed) {
+      await synced.catch(() => {})
+      throw failed
+    }
+    await synced
     return this.staged.length
   }
 
@@ -164,6 +187,8 @@ export async function writeAtomic(dest: string, bytes: Buffer | string, durable 
     await fs.promises.rename(temp, dest)
   } catch (err) {
     await fs.promises.rm(temp, { force: true })
+    // A temp file's name says nothing: report the file it was for.
+    if ((err as NodeJS.ErrnoException).path === temp) (err as NodeJS.ErrnoException).path = dest
     throw err
   }
   if (durable) await syncDir(dir)
@@ -176,6 +201,23 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close()
   }
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r+')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Runs `fn` on every item, at most `limit` at a time (each holds a file open). */
+async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>, limit = 16): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!)
+  }))
 }
 
 /**

@@ -105,14 +105,22 @@ export async function runJob(job: Job): Promise<JobResult> {
     const e = err as NodeJS.ErrnoException
     if (!e.path && temps.length) e.path = temps[temps.length - 1]
     if (!e.path && job.kind === 'ingest') e.path = job.abs
+    // A temp file's name says nothing: report the file it was for.
+    if (e.path && destOf.has(e.path)) e.path = destOf.get(e.path)
     throw e
+  } finally {
+    for (const t of temps) destOf.delete(t)
   }
 }
+
+/** Temp file → the file it becomes, for messages. */
+const destOf = new Map<string, string>()
 
 /** A temp path for `dest` (in artifact directory `dir`), remembered so a failing job can remove it. */
 function newTemp(dest: string, dir: string, temps: string[]): string {
   const t = tempPath(dest, dir)
   temps.push(t)
+  destOf.set(t, dest)
   return t
 }
 
