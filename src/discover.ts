@@ -7,6 +7,7 @@ import { buildError, KilnError, message, displayPath, type Location, type Messag
 import { parseFingerprint } from './fingerprint.js'
 import { STYLE_EXTS, UNSUPPORTED } from './compilers/preprocessors.js'
 import { importedCandidates } from './entry-imports.js'
+import { representable, TolerantListing } from './file-names.js'
 
 export const SCRIPT_EXTS = ['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']
 const ENTRY_EXTS = ['.js', '.mjs', '.ts', '.tsx', '.jsx', ...STYLE_EXTS]
@@ -49,10 +50,12 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   if (!fs.statSync(root).isDirectory()) throw buildError(`Source root is not a directory: ${shownRoot}`)
   const realRoot = fs.realpathSync(root)
   const ignore = ['**/node_modules/**', ...exclude]
+  // Names that are not UTF-8 are listed too (fast-glob alone drops their whole directory), to be reported below.
+  const names = new TolerantListing()
   let listed: fg.Entry[]
   try {
     // Synchronous: nothing else runs yet, and it lists and stats ~1.6× faster than the async walker.
-    listed = fg.sync('**', { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore, objectMode: true, stats: true })
+    listed = fg.sync('**', { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore, objectMode: true, stats: true, fs: names.adapter })
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     throw buildError(`Cannot list ${shownRoot}: ${e.message}`, e.path ? { file: displayPath(e.path, cwd), line: 1, column: 0 } : null,
@@ -61,10 +64,10 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   listed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const errors: Message[] = []
   const warnings: Message[] = []
-  const files = listed.map((e) => ({ logical: e.path, abs: path.join(root, e.path), size: e.stats!.size, mtimeMs: e.stats!.mtimeMs, ino: e.stats!.ino, kind: kindOf(e.path) }))
+  const files = representable(listed, root, names, cwd, errors, (f) => kindOf(f) === 'script').map((e) => ({ logical: e.path, abs: path.join(root, e.path), size: e.stats!.size, mtimeMs: e.stats!.mtimeMs, ino: e.stats!.ino, kind: kindOf(e.path) }))
   checkInsideRoot(files, root, realRoot, cwd, errors, warnings)
 
-  const chosen = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
+  const chosen = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings, names) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
   // Type declarations are modules the type checker reads; they never compile to anything.
   // Sass partials (_x.scss) exist to be @used; they are never entries.
   const isEntry = (f: SourceFile) => chosen(f) && !/\.d\.[mc]?ts$/.test(f.logical) && !/(^|\/)_[^/]*\.s[ac]ss$/i.test(f.logical)
@@ -166,10 +169,10 @@ function checkLink(link: string, cwd: string, errors: Message[], warnings: Messa
   }
 }
 
-async function matcher(globs: string[], root: string, ignore: string[], warnings: Message[]) {
+async function matcher(globs: string[], root: string, ignore: string[], warnings: Message[], names: TolerantListing) {
   const chosen = new Set<string>()
   for (const glob of globs) {
-    const hits = await fg(glob, { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore })
+    const hits = fg.sync(glob, { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore, fs: names.adapter })
     if (hits.length === 0) warnings.push(message(`Entry pattern "${glob}" matched no files`, null, 'entry patterns are relative to the root'))
     for (const h of hits) chosen.add(h)
   }

@@ -138,3 +138,103 @@ links('should build an entry and a link to it as two entries with their own outp
 })
 
 links.run()
+
+const names = suite('file names')
+
+/** A path under `dir` from parts that are strings or byte arrays (names that are not UTF-8). */
+const bytesPath = (dir, ...parts) => Buffer.concat([Buffer.from(dir), ...parts.flatMap((p) => [Buffer.from('/'), Buffer.from(p)])])
+
+async function failsNaming(dir, expected) {
+  assert.is((await kiln(['build', '--quiet'], { cwd: dir })).code, 0, 'the first build')
+  return { before: tree(path.join(dir, OUT)), async check() {
+    const r = await kiln(['build'], { cwd: dir })
+    assert.is(r.code, 1, r.stderr)
+    for (const e of [].concat(expected)) assert.match(r.stderr, e)
+    assert.not.match(r.stderr, /internal error|\n\s+at /)
+    assert.equal(tree(path.join(dir, OUT)), this.before, 'the previous build is intact')
+  } }
+}
+
+names('should fail naming a file whose name is not valid UTF-8, instead of dropping its directory', async () => {
+  const dir = sampleApp()
+  try {
+    const run = await failsNaming(dir, ['assets/images/caf\\xE9.png:1:1: ERROR: The name of assets/images/caf\\xE9.png is not valid UTF-8', /hint: rename it/])
+    fs.writeFileSync(bytesPath(dir, 'assets/images', [0x63, 0x61, 0x66, 0xe9, 0x2e, 0x70, 0x6e, 0x67]), 'x')
+    await run.check()
+  } finally {
+    remove(dir)
+  }
+})
+
+names('should fail naming a directory whose name is not valid UTF-8, once, with what is in it', async () => {
+  const dir = sampleApp()
+  try {
+    const run = await failsNaming(dir, /ERROR: The name of the directory assets\/d\\xE9j\\xE0 is not valid UTF-8, so it cannot be part of a URL \(nothing in it is built\)/)
+    fs.mkdirSync(bytesPath(dir, 'assets', [0x64, 0xe9, 0x6a, 0xe0]))
+    for (const f of ['a.txt', 'b.txt']) fs.writeFileSync(bytesPath(dir, 'assets', [0x64, 0xe9, 0x6a, 0xe0], f), f)
+    await run.check()
+    const r = await kiln(['build'], { cwd: dir })
+    assert.is(r.stderr.match(/d\\xE9j\\xE0/g).length, 2, 'one message (location and text)')
+  } finally {
+    remove(dir)
+  }
+})
+
+names('should fail naming a file with a backslash, never writing a manifest the runtime rejects', async () => {
+  const dir = sampleApp()
+  try {
+    const run = await failsNaming(dir, 'ERROR: The name of assets/images/back\\slash.png contains a backslash')
+    write(dir, { 'assets/images/back\\slash.png': 'x' })
+    await run.check()
+    fs.renameSync(path.join(dir, 'assets/images/back\\slash.png'), path.join(dir, 'assets/images/back-slash.png'))
+    assert.is((await kiln(['build'], { cwd: dir })).code, 0)
+    assert.ok(loadManifest(path.join(dir, OUT, 'manifest.json'), { env: {} }).url('images/back-slash.png'))
+  } finally {
+    remove(dir)
+  }
+})
+
+names('should fail naming files and directories with a newline or a line separator, which no glob matches', async () => {
+  const dir = sampleApp()
+  try {
+    const run = await failsNaming(dir, ['ERROR: The name of assets/images/new\\nline.png contains a control character (\\n)',
+      'ERROR: The name of the directory assets/odd\\u2028dir contains a control character (\\u2028)'])
+    write(dir, { 'assets/images/new\nline.png': 'x', 'assets/odd\u2028dir/inside.txt': 'y' })
+    await run.check()
+  } finally {
+    remove(dir)
+  }
+})
+
+names("should fail naming a script whose name has '#', '?' or '%', which esbuild would write into an import() path as is", async () => {
+  const dir = sampleApp()
+  try {
+    const run = await failsNaming(dir, ["ERROR: The name of assets/lib/lazy#1.ts contains '#'", "ERROR: The name of assets/lib/50%.ts contains '%'"])
+    write(dir, {
+      'assets/lib/lazy#1.ts': 'export const one = 1\n',
+      'assets/lib/50%.ts': 'export const half = 0.5\n',
+      'assets/admin.ts': "import('./lib/lazy#1').then((m) => console.log(m.one))\nimport('./lib/50%').then((m) => console.log(m.half))\n",
+    })
+    await run.check()
+  } finally {
+    remove(dir)
+  }
+})
+
+names('should not look at names where Kiln never reads: node_modules and dot directories', async () => {
+  const dir = sampleApp()
+  try {
+    for (const d of ['assets/node_modules/pkg', 'assets/.git']) {
+      fs.mkdirSync(path.join(dir, d), { recursive: true })
+      fs.writeFileSync(bytesPath(dir, d, [0x62, 0xe9]), 'x')
+      write(dir, { [`${d}/new\nline`]: 'y' })
+    }
+    const r = await kiln(['build', '--strict'], { cwd: dir })
+    assert.is(r.code, 0, r.stderr)
+    assert.ok(manifestOf(dir).assets['images/logo.svg'])
+  } finally {
+    remove(dir)
+  }
+})
+
+names.run()
