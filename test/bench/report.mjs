@@ -18,7 +18,7 @@ function kilnTimings({ outputs, runs: wall }) {
   }).filter((r) => r?.steps?.timings)
   if (!runs.length) return undefined
   const steps = Object.fromEntries(Object.keys(runs[0].steps.timings).map((k) => [k, median(runs.map((r) => r.steps.timings[k] ?? 0))]))
-  return { durationMs: median(runs.map((r) => r.durationMs)), outsideMs: median(runs.map((r) => r.wall - r.durationMs)), steps }
+  return { durationMs: median(runs.map((r) => r.durationMs)), outsideMs: median(runs.map((r) => r.wall - r.durationMs)), written: Math.max(...runs.map((r) => r.written ?? 0)), steps }
 }
 
 export function summarize(raw) {
@@ -93,15 +93,21 @@ export function print(s, say) {
     if (kilns.length) say("\nKiln's own step timings (its --json, medians; each step its own wall time, compile and static files overlap; start-up and exit = wall − in-process, per run):")
     for (const [name, r] of kilns) {
       const steps = Object.entries(r.kiln.steps).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${num(v)}`).join(', ')
-      say(`  ${name}: start-up and exit ${ms(r.kiln.outsideMs)}; ${steps}`)
+      say(`  ${name}: start-up and exit ${ms(r.kiln.outsideMs)}; ${steps}; files written ${num(r.kiln.written)} at most`)
     }
   }
   if (s.runtime) {
     const r = s.runtime
-    const pair = (p) => `${ms(p.load.median, 1)} (${num(p.load.min, 1)}–${num(p.load.max, 1)}) vs ${ms(p.parse.median, 1)} (${num(p.parse.min, 1)}–${num(p.parse.max, 1)}): ${ratio(p.load.median / p.parse.median)}`
+    const range = (x) => `${ms(x.median, 1)} (${num(x.min, 1)}–${num(x.max, 1)})`
+    const row = (label, p) => [label, `${p.load.runs.length}`, range(p.load), range(p.parse), ratio(p.load.median / p.parse.median), `${ratio(p.perPair.median)} (${ratio(p.perPair.min)}–${ratio(p.perPair.max)})`]
     say(`\nRuntime: kiln-assets/runtime on the manifest Kiln writes for ${num(r.manifest.assets)} static assets: ${num(r.manifest.bytes / 1e6, 2)} MB, ${num(r.manifest.bytes / r.manifest.assets)} B/asset (${num(r.manifest.compactBytes / r.manifest.assets)} without whitespace)`)
-    say(`  loadManifest vs readFileSync + JSON.parse, interleaved in this process (gc before each), ${r.inProcess.load.runs.length} pairs: ${pair(r.inProcess)}`)
-    say(`  the same in fresh processes (the call only, after import), ${r.fresh.load.runs.length} pairs interleaved: ${pair(r.fresh)}`)
+    say('Its load (loadManifest) against readFileSync + JSON.parse of the same file, interleaved pairs (after one not counted):\n')
+    table([
+      ['where', 'pairs', 'loadManifest', 'readFileSync + JSON.parse', 'ratio of medians', 'pair by pair'],
+      row('this process (gc before each)', r.inProcess),
+      row('fresh processes (the call, not the import)', r.fresh),
+    ], say)
+    say('')
     const l = r.lookupsPerSecond
     say(`  url() lookups ${num(l.median / 1e6, 1)} M/s (${num(l.min / 1e6, 1)}–${num(l.max / 1e6, 1)}), budget ≥ 10 M/s: ${l.median >= l.budget ? 'met' : 'MISSED'}`)
     say(`  size minified + gzipped ${num(r.sizeBytes.minGzip)} B, budget ≤ 3,072 B: ${r.sizeBytes.minGzip <= r.sizeBytes.budget ? 'met' : 'MISSED'}`)

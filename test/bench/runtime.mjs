@@ -24,7 +24,10 @@ async function buildManifest(work) {
   return path.join(out, 'manifest.json')
 }
 
-/** `runs` interleaved pairs of time('load') and time('parse'), which goes first alternating, after one pair not counted. */
+/**
+ * `runs` interleaved pairs of time('load') and time('parse') (which goes first alternates), after
+ * one pair not counted; the ratio of each pair too, as its two ran under the same load.
+ */
 function pairs(runs, time) {
   const times = { load: [], parse: [] }
   for (let i = 0; i <= runs; i++) {
@@ -33,10 +36,10 @@ function pairs(runs, time) {
       if (i > 0) times[kind].push(ms)
     }
   }
-  return { load: stats(times.load), parse: stats(times.parse) }
+  return { load: stats(times.load), parse: stats(times.parse), perPair: stats(times.load.map((l, i) => l / times.parse[i])) }
 }
 
-export async function runtimeBench({ work, runs = 15, freshRuns = 9 }) {
+export async function runtimeBench({ work, runs = 31, freshRuns = 11 }) {
   const file = await buildManifest(work)
   const { loadManifest } = await import(RUNTIME)
   const text = fs.readFileSync(file, 'utf8')
