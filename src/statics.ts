@@ -135,13 +135,14 @@ export class Statics implements StaticLookup {
  * Output name for a referenced file outside the root: `_/` plus its path below the
  * nearest node_modules (`_/katex/dist/fonts/x.woff2`), else relative to the root with `..`
  * spelled `__` (`_/__/shared/x.png`). Never absolute nor relative to the working directory,
- * so the artifact is the same everywhere and from any working directory.
+ * so the artifact is the same everywhere and from any working directory. A backslash or a
+ * control character, which no manifest name may hold, becomes '_' (the name is Kiln's to choose).
  */
 function externalName(abs: string, root: string): string {
   const rel = path.relative(root, abs).split(path.sep).join('/')
   if (!rel.startsWith('../')) return rel
   const posix = abs.split(path.sep).join('/')
   const nm = posix.lastIndexOf('/node_modules/')
-  if (nm >= 0) return `_/${posix.slice(nm + '/node_modules/'.length)}`
-  return `_/${rel.split('/').map((s) => (s === '..' ? '__' : s)).join('/')}`
+  const name = nm >= 0 ? `_/${posix.slice(nm + '/node_modules/'.length)}` : `_/${rel.split('/').map((s) => (s === '..' ? '__' : s)).join('/')}`
+  return name.replace(/[\\\u0000-\u001f\u007f\u2028\u2029]/g, '_')
 }

@@ -221,6 +221,20 @@ names("should fail naming a script whose name has '#', '?' or '%', which esbuild
   }
 })
 
+names('should give a referenced file outside the root whose name has a backslash a name the runtime accepts', async () => {
+  const dir = sampleApp({ 'shared/back\\slash.png': 'png', 'assets/admin.ts': "import u from '../shared/back\\\\slash.png'\nconsole.log(u)\n" })
+  try {
+    const r = await kiln(['build', '--strict'], { cwd: dir })
+    assert.is(r.code, 0, r.stderr)
+    const files = Object.keys(manifestOf(dir).files)
+    assert.ok(files.some((f) => /^_\/__\/shared\/back_slash-[A-Z2-7]{8}\.png$/.test(f)), files.join(' '))
+    assert.is((await kiln(['verify'], { cwd: dir })).code, 0)
+    assert.ok(loadManifest(path.join(dir, OUT, 'manifest.json'), { env: {} }).url('admin.ts'))
+  } finally {
+    remove(dir)
+  }
+})
+
 names('should not look at names where Kiln never reads: node_modules and dot directories', async () => {
   const dir = sampleApp()
   try {
