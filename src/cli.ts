@@ -50,8 +50,8 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'verify',
-    summary: 'Check every file the manifest lists: present, right size, right integrity',
-    flags: [...OUT_FLAGS, ...REPORT_FLAGS],
+    summary: 'Check every file the manifest lists (present, right size, right integrity) and the compatibility manifests',
+    flags: [...OUT_FLAGS, OPTION_FLAGS.find((f) => f.name === 'format')!, ...REPORT_FLAGS],
     run: (p, io) => runCommand(p, io, async (o) => report(await verify(o))),
   },
   {
