@@ -8,6 +8,7 @@ import valueParser from 'postcss-value-parser'
 import { buildError, displayPath, type Location } from '../diagnostics.js'
 import { parseStylesheet } from './parse.js'
 import { didYouMean, localReference, packageStyle, resolveReference } from './references.js'
+import { hasConditions, nestedImportParams } from './import-conditions.js'
 
 export interface ImportContext {
   cwd: string
@@ -51,12 +52,26 @@ export function inlineImports(sheet: Root, file: string, ctx: ImportContext, sta
     }
     const imported = parseStylesheet(target, ctx.cwd)
     inlineImports(imported, target, ctx, [...stack, target])
-    for (const hoisted of imported.nodes.filter(isImport)) remote.push(hoisted as AtRule)
+    for (const hoisted of imported.nodes.filter(isImport) as AtRule[]) {
+      // It leaves the conditions `target` was imported with, so it takes them along (import-conditions.ts).
+      if (hasConditions(rule)) hoisted.params = nestedImportParams(urlToken(hoisted), parseImport(hoisted, ctx), rule)
+      remote.push(hoisted)
+    }
     node.replaceWith(wrap(imported.nodes.filter((n) => !isImport(n)), rule, node))
   }
   // Remote @imports (this file's and those hoisted from its imports) must precede every
-  // other rule to stay valid: move them to the top, in document order.
-  for (const r of remote.reverse()) sheet.prepend(r.remove())
+  // other rule to stay valid: move them to the top, in document order, after the @charset and
+  // the @layer statements that may precede them (those set the layers' order).
+  if (!remote.length) return
+  for (const r of remote) r.remove()
+  const first = sheet.nodes.find((n) => !(n.type === 'comment' || (n.type === 'atrule' && (n.name.toLowerCase() === 'charset' || (n.name.toLowerCase() === 'layer' && !n.nodes)))))
+  if (first) sheet.insertBefore(first, remote)
+  else sheet.append(...remote)
+}
+
+/** The URL of an @import as written: `url(…)` or a string. */
+function urlToken(node: AtRule): string {
+  return valueParser.stringify(valueParser(node.params).nodes.find((n) => n.type !== 'space' && n.type !== 'comment')!)
 }
 
 function isImport(n: ChildNode): boolean {
