@@ -2,7 +2,6 @@
 // help, flags and handler). Errors are caught once, here, and mapped to exit codes: 0 ok,
 // 1 build errors, 2 usage errors.
 import path from 'node:path'
-import { build } from './build.js'
 import { VERSION } from './version.js'
 import { closest } from './runtime/closest.js'
 import { KilnError, usageError } from './diagnostics.js'
@@ -11,11 +10,10 @@ import { OPTION_NAMES, validateConfig, type KilnConfig } from './options.js'
 import { CONFIG_FLAG, HELP_FLAG, JSON_FLAG, OPTION_FLAGS, OUT_FLAGS, QUIET_FLAG, VERBOSE_FLAG, flagName, parseFlags, renderFlags, type Flag, type FlagValues, type Parsed } from './flags.js'
 import { formatBytes, reportFailure, reportSuccess, type ReportMode } from './report.js'
 import { startProgress } from './progress-line.js'
-import { clean, type CleanResult } from './clean.js'
-import { verify, type VerifyResult } from './verify.js'
-import { formatInspect, inspect, type InspectResult } from './inspect.js'
-import { watch } from './watch.js'
-import { init, TEMPLATES } from './init.js'
+import type { CleanResult } from './clean.js'
+import type { VerifyResult } from './verify.js'
+import type { InspectResult } from './inspect.js'
+import { TEMPLATES } from './init.js'
 
 interface Streams {
   out: NodeJS.WritableStream
@@ -46,13 +44,13 @@ const COMMANDS: Command[] = [
       { name: 'age', type: 'number', arg: 'SECONDS', describe: 'Keep anything younger than this', shownDefault: '3600' },
       { name: 'dry-run', type: 'boolean', describe: 'Only print what would be removed' },
       ...REPORT_FLAGS],
-    run: (p, io) => runCommand(p, io, async (o) => report(await clean({ ...o, keep: count(p.values.keep, '--keep', 2), age: count(p.values.age, '--age', 3600), dryRun: p.values['dry-run'] === true }))),
+    run: (p, io) => runCommand(p, io, async (o) => report(await (await import('./clean.js')).clean({ ...o, keep: count(p.values.keep, '--keep', 2), age: count(p.values.age, '--age', 3600), dryRun: p.values['dry-run'] === true }))),
   },
   {
     name: 'verify',
     summary: 'Check every file the manifest lists (present, right size, right integrity) and the compatibility manifests',
     flags: [...OUT_FLAGS, OPTION_FLAGS.find((f) => f.name === 'format')!, ...REPORT_FLAGS],
-    run: (p, io) => runCommand(p, io, async (o) => report(await verify(o))),
+    run: (p, io) => runCommand(p, io, async (o) => report(await (await import('./verify.js')).verify(o))),
   },
   {
     name: 'inspect',
@@ -64,7 +62,10 @@ const COMMANDS: Command[] = [
         throw usageError(p.positionals.length ? `kiln inspect takes one name, got ${p.positionals.length}` : 'kiln inspect needs a name: a logical name such as app.ts, or an output file',
           'names are source paths relative to the root (kiln inspect app.ts, kiln inspect images/logo.svg); kiln inspect --help')
       }
-      return runCommand(p, io, async (o) => report(await inspect(p.positionals[0]!, o)))
+      return runCommand(p, io, async (o) => {
+        const { formatInspect, inspect } = await import('./inspect.js')
+        return report(await inspect(p.positionals[0]!, o), formatInspect)
+      })
     },
   },
   {
@@ -193,7 +194,8 @@ async function runCommand(p: Parsed, io: Streams, fn: (o: BuildOptions) => Promi
   }
 }
 
-function report(r: CleanResult | VerifyResult | InspectResult): Report {
+/** Commands load their module when they run: `kiln --version` or `kiln build` never load the others. */
+function report(r: CleanResult | VerifyResult | InspectResult, formatInspect?: (r: InspectResult) => string): Report {
   if ('problems' in r) {
     const text = r.ok
       ? `OK: ${r.manifest} lists ${r.files} files (${formatBytes(r.bytes)}), each present with its recorded size and integrity`
@@ -207,11 +209,12 @@ function report(r: CleanResult | VerifyResult | InspectResult): Report {
     if (r.unknown.length) lines.push(`Left alone (no manifest ever listed them): ${r.unknown.join(', ')}`)
     return { ok: true, json: { ok: true, ...r }, text: lines.join('\n') }
   }
-  return { ok: true, json: { ok: true, ...r }, text: formatInspect(r) }
+  return { ok: true, json: { ok: true, ...r }, text: formatInspect!(r) }
 }
 
 async function runInit(p: Parsed, io: Streams): Promise<number> {
   const templates = [...p.positionals, ...((p.values.template as string[] | undefined) ?? [])].flatMap((t) => t.split(',')).filter(Boolean)
+  const { init } = await import('./init.js')
   const r = init({ templates, force: p.values.force === true })
   const mode = modeOf(p.values)
   if (mode === 'json') return write(io.out, JSON.stringify({ ok: true, ...r }))
@@ -224,6 +227,7 @@ async function runInit(p: Parsed, io: Streams): Promise<number> {
 
 async function runWatch(p: Parsed, io: Streams): Promise<number> {
   const mode = modeOf(p.values)
+  const { watch } = await import('./watch.js')
   const handle = await watch(optionsFromFlags(p.values, io), {
     onBuild: (r) => reportSuccess(r, mode, io.out, io.err, p.values.verbose === true),
     onError: (e) => reportFailure(e, mode, io.out, io.err, 0),
@@ -248,6 +252,7 @@ async function runBuild(p: Parsed, io: Streams): Promise<number> {
   const options = optionsFromFlags(p.values, io)
   const progress = startProgress(io.err, mode)
   try {
+    const { build } = await import('./build.js')
     const result = await build({ ...options, progress: progress.sink })
     progress.stop()
     reportSuccess(result, mode, io.out, io.err, p.values.verbose === true)

@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import { createRequire, SourceMap } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import * as esbuild from 'esbuild'
+import type * as esbuild from 'esbuild'
 import { buildError, displayPath, KilnError, locate, type Location, type Message } from './diagnostics.js'
 import { esbuildFailure, fromEsbuild } from './compilers/esbuild-messages.js'
 import { validateConfig, type KilnConfig } from './options.js'
@@ -123,7 +123,9 @@ async function importCompiled(file: string, shown: string, cwd: string, cleanup:
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${crypto.randomBytes(4).toString('hex')}.${commonjs ? 'cjs' : 'mjs'}`)
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] }
   try {
-    result = await esbuild.build({
+    // Loaded only for a TypeScript config: a build with an .mjs or .json config never starts it here.
+    const { build } = await import('esbuild')
+    result = await build({
       entryPoints: [file], outfile: temp, write: false, bundle: true, packages: 'external', platform: 'node',
       format: commonjs ? 'cjs' : 'esm', target: `node${process.versions.node}`, sourcemap: 'external', sourcesContent: false,
       absWorkingDir: cwd, logLevel: 'silent', plugins: [originalImportMeta],
@@ -193,7 +195,8 @@ function unprefixed(m: Message): Message {
  */
 async function syntaxError(err: SyntaxError, file: string, shown: string, cwd: string): Promise<KilnError> {
   try {
-    await esbuild.build({ entryPoints: [file], write: false, bundle: true, packages: 'external', platform: 'node', format: file.endsWith('.cjs') ? 'cjs' : 'esm', absWorkingDir: cwd, logLevel: 'silent' })
+    const { build } = await import('esbuild')
+    await build({ entryPoints: [file], write: false, bundle: true, packages: 'external', platform: 'node', format: file.endsWith('.cjs') ? 'cjs' : 'esm', absWorkingDir: cwd, logLevel: 'silent' })
   } catch (parseErr) {
     const messages = esbuildFailure(parseErr)
     if (messages) return new KilnError(messages.map((m) => prefixed(fromEsbuild(m, cwd))))
