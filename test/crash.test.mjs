@@ -71,9 +71,16 @@ crash(`should survive ${BUILD_TRIALS} killed builds (rebuilds, cold builds, an e
   try {
     generate(dir, 'small', 7)
     const rand = mulberry32(20261122)
-    const t0 = performance.now()
-    assert.is((await kiln(['build', ...ARGS, '--quiet'], { cwd: dir })).code, 0)
-    const duration = performance.now() - t0
+    // How long each kind of build takes here, so the kills land while one runs: a rebuild
+    // (cache warm) is much shorter than a cold build.
+    const timed = async () => {
+      const t0 = performance.now()
+      assert.is((await kiln(['build', ...ARGS, '--quiet'], { cwd: dir })).code, 0)
+      return performance.now() - t0
+    }
+    const coldDuration = await timed()
+    edit(dir, rand, -1)
+    const rebuildDuration = await timed()
     let previous = manifestBytes(dir)
     let killedMidway = 0
     for (let trial = 0; trial < BUILD_TRIALS; trial++) {
@@ -84,7 +91,7 @@ crash(`should survive ${BUILD_TRIALS} killed builds (rebuilds, cold builds, an e
         fs.rmSync(path.join(dir, OUT), { recursive: true, force: true })
         previous = null
       }
-      const outcome = await killAfter(['build', ...ARGS, '--quiet'], dir, rand() * duration * 1.1)
+      const outcome = await killAfter(['build', ...ARGS, '--quiet'], dir, rand() * (kind === 'rebuild' ? rebuildDuration : coldDuration) * 1.1)
       if (outcome === 'SIGKILL') killedMidway++
       previous = await checkAfterKill(dir, previous, `trial ${trial} (${kind}, ${outcome})`)
     }
