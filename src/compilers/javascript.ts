@@ -18,7 +18,6 @@ import { runStylePipeline, type StyleOptions } from './style-pipeline.js'
 import type { CompiledEntry, CompileResult, EmittedFile } from './types.js'
 import type { ScriptSettings } from '../transforms/scripts.js'
 import { wrapUserPlugins } from '../transforms/user-plugins.js'
-import { esmSourcesPlugin } from '../transforms/module-type.js'
 import { transformPlugins, urlModule } from '../transforms/asset-transforms.js'
 
 export interface ScriptOptions extends StyleOptions {
@@ -122,7 +121,8 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
     //  1. Kiln's import queries and import.meta transforms (transforms/): their syntax means what Kiln says.
     //  2. The config's esbuild.plugins, in the config's order: they may claim any file (.svelte, .svg) before Kiln.
     //  3. Kiln: static files imported as URLs, stylesheets through Kiln's pipeline, Sass/Less peers, url() placeholders.
-    //  4. In a "type": "commonjs" package, the app's own files resolved past the package type (transforms/module-type.ts).
+    //  4. Kiln's last resort (transforms/scripts.ts): React's production JSX runtime for a tsconfig's "react-jsxdev";
+    //     in a "type": "commonjs" package, the app's own files resolved past the package type (transforms/module-type.ts).
     plugins: [
       ...transformPlugins({
         cwd: o.cwd, workDir: o.root, root: o.root, outDir: o.outDir, statics, placeholders: state.placeholders, addInput: (file) => state.inputs.add(file),
@@ -134,7 +134,7 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
       }),
       ...wrapUserPlugins(o.scripts.plugins, () => state.inputs, o.scripts.configFile),
       kilnPlugin(o, statics, state),
-      ...(o.scripts.esmSources ? [esmSourcesPlugin()] : []),
+      ...o.scripts.after,
     ],
   }
 }

@@ -15,6 +15,12 @@ import { buildError, displayPath } from '../diagnostics.js'
 export interface JsxSettings {
   /** The esbuild options Kiln sets; empty for the classic runtime (esbuild reads the factory from the tsconfig). */
   options: Pick<esbuild.BuildOptions, 'jsx' | 'jsxDev'>
+  /**
+   * A tsconfig's "react-jsxdev" in a production build: esbuild takes it over the jsxDev option
+   * and emits jsxDEV() calls, which React's production jsx-dev-runtime does not have (it is
+   * undefined there). productionJsxPlugin() maps them to the production runtime.
+   */
+  devRuntimeInProduction: boolean
   /** compilerOptions.jsx as found, or null. */
   found: string | null
   /** The tsconfig/jsconfig files read (the nearest and what it extends). */
@@ -28,8 +34,9 @@ export function jsxSettings(rootDir: string, cwd: string, nodeEnv: 'production' 
   const mode = typeof jsx === 'string' ? jsx.toLowerCase() : null
   // "react": the classic runtime the project chose. "preserve" and "react-native" keep JSX
   // for another tool, which a bundle for browsers has not got: they get the automatic runtime.
-  if (mode === 'react') return { options: {}, found: jsx, files }
-  return { options: { jsx: 'automatic', jsxDev: mode === 'react-jsxdev' && nodeEnv === 'development' }, found: jsx, files }
+  if (mode === 'react') return { options: {}, devRuntimeInProduction: false, found: jsx, files }
+  const dev = mode === 'react-jsxdev'
+  return { options: { jsx: 'automatic', jsxDev: dev && nodeEnv === 'development' }, devRuntimeInProduction: dev && nodeEnv === 'production', found: jsx, files }
 }
 
 function nearestConfig(dir: string): string | null {
@@ -123,4 +130,34 @@ function dropTrailingCommas(src: string): string {
     } else out += c
   }
   return out
+}
+
+const PRODUCTION_JSX = 'kiln-production-jsx'
+
+/**
+ * `<source>/jsx-dev-runtime` → a module over `<source>/jsx-runtime` whose jsxDEV() calls the
+ * production jsx()/jsxs() (the same element; the dev-only source and self arguments dropped).
+ */
+export function productionJsxPlugin(): esbuild.Plugin {
+  return {
+    name: PRODUCTION_JSX,
+    setup(build) {
+      build.onResolve({ filter: /\/jsx-dev-runtime$/ }, (args) => {
+        if (args.namespace === PRODUCTION_JSX || args.kind === 'entry-point') return undefined
+        return { path: args.path, namespace: PRODUCTION_JSX, pluginData: args.resolveDir }
+      })
+      build.onLoad({ filter: /.*/, namespace: PRODUCTION_JSX }, (args) => ({
+        contents: [
+          `import { jsx, jsxs, Fragment } from ${JSON.stringify(args.path.replace(/jsx-dev-runtime$/, 'jsx-runtime'))}`,
+          'export { Fragment }',
+          'export function jsxDEV(type, props, key, isStaticChildren) {',
+          '  return (isStaticChildren ? jsxs : jsx)(type, props, key)',
+          '}',
+          '',
+        ].join('\n'),
+        resolveDir: args.pluginData as string,
+        loader: 'js',
+      }))
+    },
+  }
 }

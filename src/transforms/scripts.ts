@@ -7,8 +7,8 @@ import fs from 'node:fs'
 import type * as esbuild from 'esbuild'
 import { KilnError, type Message } from '../diagnostics.js'
 import { defineLocation, defineTable, loadPublicEnv, nodeEnvOf } from './env.js'
-import { jsxSettings } from './jsx.js'
-import { commonjsSources } from './module-type.js'
+import { jsxSettings, productionJsxPlugin } from './jsx.js'
+import { commonjsSources, esmSourcesPlugin } from './module-type.js'
 
 export interface ScriptSettingsInput {
   cwd: string
@@ -32,6 +32,8 @@ export interface ScriptSettings {
   configFile: string | null
   /** Resolve the app's own files past a "type": "commonjs" package.json (module-type.ts). */
   esmSources: boolean
+  /** Kiln's plugins that run after its own main plugin: the production JSX runtime, ESM sources (above). */
+  after: esbuild.Plugin[]
   /** Everything above that can change output, as a string (functions by plugin name; the config file is an input). */
   key: string
   /** Files these settings were read from (.env files, tsconfig/jsconfig, package.json, the config when it has plugins). */
@@ -55,7 +57,8 @@ export function scriptSettings(i: ScriptSettingsInput): ScriptSettings {
     plugins: i.plugins,
     configFile: i.configFile,
     esmSources: commonjs.length > 0,
-    key: JSON.stringify({ define, jsx: jsx.options, plugins, esmSources: commonjs.length > 0 }),
+    after: [...(jsx.devRuntimeInProduction ? [productionJsxPlugin()] : []), ...(commonjs.length ? [esmSourcesPlugin()] : [])],
+    key: JSON.stringify({ define, jsx: jsx.options, productionJsx: jsx.devRuntimeInProduction, plugins, esmSources: commonjs.length > 0 }),
     inputs,
     warnings: env.warnings,
   }
