@@ -4,11 +4,14 @@
 // own files need resolving past a "type": "commonjs" package.json. Its `key` goes into the
 // compile cache's key and kiln watch's context key; its `inputs` are compile inputs.
 import fs from 'node:fs'
+import path from 'node:path'
 import type * as esbuild from 'esbuild'
 import { KilnError, type Message } from '../diagnostics.js'
 import { defineLocation, defineTable, loadPublicEnv, nodeEnvOf } from './env.js'
 import { jsxSettings, productionJsxPlugin } from './jsx.js'
 import { commonjsSources, esmSourcesPlugin } from './module-type.js'
+
+const LOCKFILES = ['package-lock.json', 'node_modules/.package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb']
 
 export interface ScriptSettingsInput {
   cwd: string
@@ -49,8 +52,8 @@ export function scriptSettings(i: ScriptSettingsInput): ScriptSettings {
   // Plugins are functions: their names, and the config file's stamp (their options live in its code).
   const plugins = i.plugins.length ? [i.plugins.map((p) => p.name), stamp(i.configFile)] : []
   const inputs = [...env.files, ...jsx.files, ...commonjs]
-  // A plugin's options live in the config file's code: it is an input whenever there are plugins.
-  if (i.plugins.length && i.configFile) inputs.push(i.configFile)
+  // A plugin's options live in the config file's code, its version in the lockfile: inputs whenever there are plugins.
+  if (i.plugins.length) inputs.push(...(i.configFile ? [i.configFile] : []), ...LOCKFILES.map((f) => path.join(i.cwd, f)))
   return {
     define,
     jsx: jsx.options,
