@@ -5,6 +5,7 @@ import type { Plugin as EsbuildPlugin } from 'esbuild'
 import { closest } from './runtime/closest.js'
 import { usageError, buildError, KilnError, locate, type Location } from './diagnostics.js'
 import { FORMAT_NAMES, type FormatName } from './formats/names.js'
+import { checkBudgets, type Budgets } from './report/budgets.js'
 
 export interface KilnConfig {
   /** Source directory, relative to the working directory. Default `assets`. */
@@ -56,6 +57,12 @@ export interface KilnConfig {
    * WhiteNoise), "vite" (.vite/manifest.json: Laravel, AdonisJS, django-vite, vite_ruby). Default none.
    */
   formats?: FormatName[]
+  /**
+   * Size budgets: an entry name or glob → its initial load (the entry, its static imports, its
+   * CSS) as '150 kB', a number of bytes or { initial: '150 kB', gzip: true }; `total` → every
+   * file a browser may fetch. Over budget is an error with strict or CI set, else a warning. Config only.
+   */
+  budgets?: Budgets
 }
 
 export interface EsbuildSettings {
@@ -113,6 +120,7 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   envPrefix: { kind: 'string[]', env: 'KILN_ENV_PREFIX', default: Object.freeze(['KILN_PUBLIC_']), arg: 'PREFIX', describe: 'Prefixes of variables exposed as import.meta.env.* (repeatable)', check: checkPrefixes },
   esbuild: { kind: 'object', default: Object.freeze({}), describe: 'esbuild settings passed through: { plugins }', expect: 'an object: { plugins: [...] }', check: checkEsbuild },
   formats: { kind: 'string[]', env: 'KILN_FORMATS', default: Object.freeze([]), arg: 'NAME', shownDefault: 'none', describe: `Also write other ecosystems' manifests: ${FORMAT_NAMES.join(', ')} (repeatable)`, check: checkFormats },
+  budgets: { kind: 'object', default: Object.freeze({}), describe: "Size budgets: { 'app.ts': { initial: '150 kB', gzip: true }, '*.css': '50 kB', total: '5 MB' }", expect: "an object of sizes: { 'app.ts': '150 kB', total: '5 MB' }", check: checkBudgets },
 }
 
 function checkFormats(value: unknown): string | null {

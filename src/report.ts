@@ -6,7 +6,7 @@ export type ReportMode = 'text' | 'json' | 'quiet'
 
 export function reportSuccess(r: BuildResult, mode: ReportMode, out: NodeJS.WritableStream, err: NodeJS.WritableStream, verbose = false) {
   if (mode === 'json') {
-    out.write(JSON.stringify({ ok: true, manifest: r.manifest, entries: r.entries, files: r.files, bytes: r.bytes, written: r.written, reused: r.reused, steps: r.steps, warnings: r.warnings, errors: [], durationMs: r.durationMs, maxRss: r.maxRss }) + '\n')
+    out.write(JSON.stringify({ ok: true, manifest: r.manifest, entries: r.entries, files: r.files, bytes: r.bytes, written: r.written, reused: r.reused, steps: r.steps, budgets: r.budgets, warnings: r.warnings, errors: [], durationMs: r.durationMs, maxRss: r.maxRss }) + '\n')
     return
   }
   if (mode === 'quiet') return

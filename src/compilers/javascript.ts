@@ -19,6 +19,7 @@ import type { CompiledEntry, CompileResult, EmittedFile } from './types.js'
 import type { ScriptSettings } from '../transforms/scripts.js'
 import { wrapUserPlugins } from '../transforms/user-plugins.js'
 import { transformPlugins, urlModule } from '../transforms/asset-transforms.js'
+import { modulesOf, sourceName } from './metafile-modules.js'
 
 export interface ScriptOptions extends StyleOptions {
   outDir: string
@@ -170,6 +171,7 @@ function collect(result: esbuild.BuildResult<{ metafile: true; write: false }>, 
     if (css.size) c.css = [...css]
     if (imports.length) c.imports = imports
     if (dynamic.size) c.dynamicImports = [...dynamic]
+    c.modules = modulesOf(outputs, out, rel, (p) => sourceName(o.root, o.cwd, p))
     return c
   })
   const files = resolveUrls(result.outputFiles.map((f) => ({ file: path.relative(o.outDir, f.path).split(path.sep).join('/'), bytes: Buffer.from(f.contents) })), state.placeholders)

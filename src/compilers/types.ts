@@ -1,3 +1,5 @@
+import type { ModuleSizes } from './metafile-modules.js'
+
 // What compilers hand back: the files to write, and per entry the graph the manifest records.
 export interface EmittedFile {
   /** Path relative to the artifact directory. */
@@ -14,6 +16,8 @@ export interface CompiledEntry {
   /** Chunks the entry imports statically, transitively, in load order. */
   imports?: string[]
   dynamicImports?: string[]
+  /** What each output the entry may load is made of (metafile-modules.ts); not part of the manifest. */
+  modules?: ModuleSizes
 }
 
 export interface CompileResult {

@@ -1,0 +1,149 @@
+// Size budgets: `budgets: { 'app.ts': { initial: '150 kB', gzip: true }, '*.css': '50 kB', total: '5 MB' }`.
+// A key names an entry (or a glob of entries: its initial load) or `total` (every file a
+// browser may fetch: no source maps, no precompressed variants). Over budget is an error with
+// --strict or in CI (CI set in the environment), else a warning; each message names the
+// three biggest contributors, modules or packages, from esbuild's metafile.
+import type { CompiledEntry } from '../compilers/types.js'
+import { KilnError, message, type Message } from '../diagnostics.js'
+import type { Manifest } from '../manifest.js'
+import { FileSizes, formatSize, initialFiles, parseSize } from './sizes.js'
+
+export type BudgetValue = string | number | { initial: string | number; gzip?: boolean }
+export type Budgets = Record<string, BudgetValue>
+
+export interface Contributor {
+  name: string
+  size: number
+}
+
+export interface BudgetResult {
+  /** The budget's key as written ('*.css', 'total'). */
+  budget: string
+  /** The entry it was checked against, or 'total'. */
+  name: string
+  size: number
+  limit: number
+  gzip: boolean
+  ok: boolean
+  /** The biggest first, at most three. */
+  contributors: Contributor[]
+}
+
+/** Why a budgets value is wrong, for options.ts, or null. */
+export function checkBudgets(value: unknown): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null
+  for (const [key, v] of Object.entries(value)) {
+    const size = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).initial : v
+    if (parseSize(size) === null) return `"${key}" must be a size such as '150 kB', '1.5 MiB' or a number of bytes, or { initial: '150 kB', gzip: true }; got ${JSON.stringify(v)}`
+    if (typeof v === 'object' && v !== null) {
+      const extra = Object.keys(v).find((k) => k !== 'initial' && k !== 'gzip')
+      if (extra) return `"${key}" has no setting "${extra}" (settings: initial, gzip)`
+    }
+  }
+  return null
+}
+
+/** In CI (CI set and not "false"/"0") or with --strict, a budget is a gate; elsewhere a warning. */
+export function budgetsFail(strict: boolean, env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI
+  return strict || (ci !== undefined && ci !== '' && !/^(0|false)$/i.test(ci))
+}
+
+export function checkBudgetList(budgets: Budgets, manifest: Manifest, entries: CompiledEntry[], sizes: FileSizes): { results: BudgetResult[]; unmatched: string[] } {
+  const results: BudgetResult[] = []
+  const unmatched: string[] = []
+  const names = entries.map((e) => e.logical).sort()
+  for (const [key, value] of Object.entries(budgets)) {
+    const limit = parseSize(typeof value === 'object' ? value.initial : value)!
+    const gzip = typeof value === 'object' && value.gzip === true
+    if (key === 'total') {
+      const files = browserFiles(manifest)
+      const size = files.reduce((n, f) => n + sizes.of(f, gzip), 0)
+      const contributors = files.map((f) => ({ name: f, size: sizes.of(f, gzip) })).sort(bySize).slice(0, 3)
+      results.push({ budget: key, name: 'total', size, limit, gzip, ok: size <= limit, contributors })
+      continue
+    }
+    const matched = names.filter((n) => globMatch(key, n))
+    if (!matched.length) unmatched.push(key)
+    for (const name of matched) {
+      const files = initialFiles(manifest, name)
+      const size = files.reduce((n, f) => n + sizes.of(f, gzip), 0)
+      const entry = entries.find((e) => e.logical === name)!
+      results.push({ budget: key, name, size, limit, gzip, ok: size <= limit, contributors: contributorsOf(entry, files, manifest) })
+    }
+  }
+  return { results, unmatched }
+}
+
+/** Messages for the budgets that are exceeded, and for keys that match no entry. */
+export function budgetMessages(results: BudgetResult[], unmatched: string[]): { over: Message[]; unmatched: Message[] } {
+  const over = results.filter((r) => !r.ok).map((r) => {
+    const what = r.name === 'total' ? 'The build' : `${r.name}`
+    const load = r.name === 'total' ? 'in total' : 'initial load'
+    const text = `${what} is over its size budget: ${load} ${formatSize(r.size)}${r.gzip ? ' gzip' : ''} (${r.size} B), budget ${formatSize(r.limit)} (${r.limit} B, "${r.budget}")`
+    const biggest = r.contributors.length ? `biggest contributors (minified, before compression): ${r.contributors.map((c) => `${c.name} ${formatSize(c.size)}`).join(', ')}` : undefined
+    return message(text, null, biggest)
+  })
+  return { over, unmatched: unmatched.map((k) => message(`Size budget "${k}" matches no entry`, null, 'budget keys are entry names (app.ts), globs of them (*.css) or "total"')) }
+}
+
+/** Package (node_modules/…/name, scoped or not) or module; sizes in the minified output, from the metafile. */
+function contributorsOf(entry: CompiledEntry, files: string[], manifest: Manifest): Contributor[] {
+  const by = new Map<string, number>()
+  if (entry.modules) {
+    for (const f of files) for (const [source, n] of Object.entries(entry.modules[f] ?? {})) by.set(packageOf(source), (by.get(packageOf(source)) ?? 0) + n)
+  } else {
+    // A stylesheet entry: its own compiled file.
+    for (const f of files) by.set(f, manifest.files[f]?.size ?? 0)
+  }
+  return [...by].map(([name, size]) => ({ name, size })).sort(bySize).slice(0, 3)
+}
+
+/** 'node_modules/@scope/pkg/dist/x.js' → '@scope/pkg'; other sources as they are. */
+export function packageOf(source: string): string {
+  const parts = source.split('/')
+  const i = parts.lastIndexOf('node_modules')
+  if (i < 0 || i + 1 >= parts.length) return source
+  return parts[i + 1]!.startsWith('@') && i + 2 < parts.length ? `${parts[i + 1]}/${parts[i + 2]}` : parts[i + 1]!
+}
+
+/** Every file a browser may fetch: no source maps, no precompressed variants. */
+export function browserFiles(manifest: Manifest): string[] {
+  const variants = new Set(Object.values(manifest.assets).flatMap((a) => Object.values(a.encodings ?? {}).map((e) => e.file)))
+  return Object.keys(manifest.files).filter((f) => !f.endsWith('.map') && !variants.has(f) && !/\.(gz|br)$/.test(f)).sort()
+}
+
+function bySize(a: Contributor, b: Contributor): number {
+  return b.size - a.size || a.name.localeCompare(b.name)
+}
+
+/** '*' within a path segment, '**' across them; anything else literal. */
+function globMatch(glob: string, name: string): boolean {
+  if (!glob.includes('*')) return glob === name
+  const re = glob.split(/(\*\*\/|\*\*|\*)/).map((part) => {
+    if (part === '**/') return '(?:.*/)?'
+    if (part === '**') return '.*'
+    if (part === '*') return '[^/]*'
+    return part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+  }).join('')
+  return new RegExp(`^${re}$`).test(name)
+}
+
+/** The step build.ts runs: results, and the messages to warn with or fail on. */
+export function evaluateBudgets(budgets: Budgets, manifest: Manifest, entries: CompiledEntry[], outDir: string): { results: BudgetResult[]; over: Message[]; unmatched: Message[] } {
+  if (!Object.keys(budgets).length) return { results: [], over: [], unmatched: [] }
+  const { results, unmatched } = checkBudgetList(budgets, manifest, entries, new FileSizes(manifest, outDir))
+  return { results, ...budgetMessages(results, unmatched) }
+}
+
+/**
+ * The build step: checks the budgets against the manifest about to be written; over budget
+ * throws (fail: strict or CI) or adds a warning. A key that matches no entry is a warning.
+ */
+export function applyBudgets(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[]): BudgetResult[] {
+  const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir)
+  warnings.push(...unmatched)
+  if (over.length && fail) throw new KilnError(over)
+  warnings.push(...over)
+  return results
+}

@@ -1,0 +1,60 @@
+// Sizes as budgets write them and as Kiln prints them: kB/MB are powers of 1000, KiB/MiB of
+// 1024. Raw and gzip sizes of the files a build wrote, and what an entry loads up front.
+import fs from 'node:fs'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import type { Manifest } from '../manifest.js'
+
+const UNITS: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 }
+
+/** '150 kB', '1.5MiB', '2000' or 2000 → bytes; null when it is not a size. */
+export function parseSize(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : null
+  if (typeof value !== 'string') return null
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value)
+  const unit = m ? UNITS[(m[2] || 'b').toLowerCase()] : undefined
+  return m && unit !== undefined ? Math.round(Number(m[1]) * unit) : null
+}
+
+/** 812 B, 14.2 kB, 1.30 MB: decimal units, as budgets are usually written. */
+export function formatSize(n: number): string {
+  if (n < 1000) return `${n} B`
+  if (n < 1000 ** 2) return `${(n / 1000).toFixed(1)} kB`
+  return `${(n / 1000 ** 2).toFixed(2)} MB`
+}
+
+/** The files an entry loads before it runs: its own, the chunks it imports statically, its CSS. */
+export function initialFiles(manifest: Manifest, logical: string): string[] {
+  const a = manifest.assets[logical]
+  return a ? [...new Set([a.file, ...(a.imports ?? []), ...(a.css ?? [])])] : []
+}
+
+/** Raw and gzip sizes of the build's files, the gzip one from the manifest's variant or computed once (level 9). */
+export class FileSizes {
+  private readonly gz = new Map<string, number>()
+  constructor(private readonly manifest: Manifest, private readonly outDir: string) {}
+
+  raw(file: string): number {
+    return this.manifest.files[file]?.size ?? 0
+  }
+
+  gzip(file: string): number {
+    const known = this.gz.get(file)
+    if (known !== undefined) return known
+    const variant = Object.values(this.manifest.assets).find((a) => a.file === file)?.encodings?.gzip?.size ?? this.manifest.files[`${file}.gz`]?.size
+    let n = variant
+    if (n === undefined) {
+      try {
+        n = zlib.gzipSync(fs.readFileSync(path.join(this.outDir, file)), { level: 9 }).length
+      } catch {
+        n = this.raw(file)
+      }
+    }
+    this.gz.set(file, n)
+    return n
+  }
+
+  of(file: string, gzip: boolean): number {
+    return gzip ? this.gzip(file) : this.raw(file)
+  }
+}
