@@ -72,7 +72,7 @@ config('should name an unknown config key and the closest valid one, exit 1', as
     const r = await kiln(['build'], { cwd: dir })
     assert.is(r.code, 1)
     assert.match(r.stderr, 'Build failed with 1 error:')
-    assert.match(r.stderr, 'kiln.config.mjs:1:17: ERROR: Unknown option "publicPth" in kiln.config.mjs')
+    assert.match(r.stderr, 'kiln.config.mjs:1:18: ERROR: Unknown option "publicPth" in kiln.config.mjs')
     assert.match(r.stderr, 'did you mean "publicPath"?')
   } finally {
     remove(dir)

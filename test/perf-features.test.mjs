@@ -22,6 +22,8 @@ function textyApp(extra = {}) {
   return sampleApp({
     'assets/data/big.json': JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b'] }))),
     'assets/images/tiny.svg': '<svg/>',
+    // Enough text that the compiled entry compresses by 5% whatever names and hashes esbuild picks.
+    'assets/app.ts': `import { greet } from './lib/shared'\nimport './lib/app.css'\nexport const msg: string = greet('app')\nexport const note = ${JSON.stringify('welcome back, '.repeat(8))}\nimport('./lib/lazy').then((m) => m.run())\n`,
     ...extra,
   })
 }
