@@ -214,3 +214,21 @@ interface KilnGlob {
 interface ImportMeta {
   readonly glob: KilnGlob
 }
+
+// import.meta.env (as Vite's): the build mode, and the public variables (KILN_PUBLIC_* by
+// default, from the environment and .env files) as strings. Other names are undefined. With
+// another envPrefix, declare your names: interface ImportMetaEnv { readonly VITE_API: string }
+interface ImportMetaEnv {
+  /** --mode: "production" unless told otherwise. */
+  readonly MODE: string
+  /** The public path the artifact is built for ("/assets/"). */
+  readonly BASE_URL: string
+  /** true unless the mode is "development". */
+  readonly PROD: boolean
+  readonly DEV: boolean
+  readonly SSR: boolean
+  readonly [name: `KILN_PUBLIC_${string}`]: string | undefined
+}
+interface ImportMeta {
+  readonly env: ImportMetaEnv
+}

@@ -13,7 +13,7 @@ import zlib from 'node:zlib'
 import { pathToFileURL } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { BIN, kiln, manifestOf, project, remove, write } from './helpers.mjs'
+import { BIN, kiln, manifestOf, project, remove, write, REPO } from './helpers.mjs'
 
 const OUT = 'public/assets'
 const build = (dir, args = [], env = {}) => kiln(['build', '--cache-dir', '.kiln-cache', ...args], { cwd: dir, env })
@@ -389,6 +389,27 @@ env('should warn at file:line about a .env line that is not NAME=value', async (
     const r = await build(dir)
     ok(r)
     assert.match(r.stderr, '.env:2:1: WARNING: Ignored a line of .env: not NAME=value')
+  } finally {
+    remove(dir)
+  }
+})
+
+env('should type import.meta.env in kiln-assets/client: MODE, PROD, DEV, BASE_URL, KILN_PUBLIC_*, nothing else', () => {
+  const dir = project({
+    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', noEmit: true, types: [] }, files: [path.join(REPO, 'client.d.ts'), 'src/a.ts'] }),
+    'src/a.ts': [
+      'export const mode: string = import.meta.env.MODE',
+      'export const flags: boolean = import.meta.env.PROD && !import.meta.env.DEV && !import.meta.env.SSR',
+      'export const base: string = import.meta.env.BASE_URL',
+      'export const api: string | undefined = import.meta.env.KILN_PUBLIC_API',
+      '// @ts-expect-error: not a public variable',
+      'export const secret = import.meta.env.SECRET',
+      '',
+    ].join('\n'),
+  })
+  try {
+    const r = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' })
+    assert.is(r.status, 0, r.stdout + r.stderr)
   } finally {
     remove(dir)
   }
