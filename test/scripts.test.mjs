@@ -279,7 +279,7 @@ mode('should build in production in kiln watch unless --mode says otherwise, and
     }
   })
   const nextBuild = (n) => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no build ${n} from kiln watch`)), 30000)
+    const timer = setTimeout(() => reject(new Error(`no build ${n} from kiln watch`)), 120000)
     const check = () => {
       if (builds.length >= n) {
         clearTimeout(timer)
