@@ -16,7 +16,8 @@ import { writeFormats } from './formats/index.js'
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
 import { NO_PROGRESS, type Counts } from './progress.js'
-import { applyBudgets, budgetsFail, type BudgetResult } from './report/budgets.js'
+import { budgetsFail, checkSizes, type BudgetResult } from './report/budgets.js'
+import type { EntrySize } from './report/entry-sizes.js'
 
 export interface BuildSteps {
   /** 'skipped' when every compile unit came from the cache; else the units compiled ('scripts', 'style:site.css'). */
@@ -47,6 +48,8 @@ export interface BuildResult {
   steps: BuildSteps
   /** Each size budget checked against each entry it names (report/budgets.ts); empty without budgets. */
   budgets: BudgetResult[]
+  /** Each entry's initial load, raw and gzip, and the last build's (report/entry-sizes.ts). */
+  sizes: EntrySize[]
   warnings: Message[]
   durationMs: number
   /** Peak resident memory of this process, in bytes. */
@@ -97,7 +100,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const referenced = await statics.all()
     const written = await step('write', () => stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
-    const budgets = await step('budgets', () => applyBudgets(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings))
+    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings))
     // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
     const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
     warnings.push(...repaired.map(repairMessage))
@@ -125,6 +128,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         timings,
       },
       budgets,
+      sizes,
       warnings,
       durationMs: Math.round(performance.now() - started),
       maxRss: process.resourceUsage().maxRSS * 1024,

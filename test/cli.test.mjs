@@ -249,7 +249,8 @@ output('should print nothing on success with --quiet, and a summary without', as
     assert.is(quiet.code, 0)
     assert.is(quiet.stdout + quiet.stderr, '')
     const loud = await kiln(['build'], { cwd: dir })
-    assert.match(loud.stdout, /^Built 3 entries, \d+ files \(.+; 0 written, \d+ unchanged; sources unchanged, compile skipped\) in \d+ ms → public\/assets\/manifest\.json\n$/)
+    // The summary line, then the entries' size table (test/report.test.mjs).
+    assert.match(loud.stdout, /^Built 3 entries, \d+ files \(.+; 0 written, \d+ unchanged; sources unchanged, compile skipped\) in \d+ ms → public\/assets\/manifest\.json\n  entry .+\n(  \S+ .+\n){3}$/)
   } finally {
     remove(dir)
   }

@@ -7,6 +7,7 @@ import type { CompiledEntry } from '../compilers/types.js'
 import { KilnError, message, type Message } from '../diagnostics.js'
 import type { Manifest } from '../manifest.js'
 import { FileSizes, formatSize, initialFiles, parseSize } from './sizes.js'
+import { entrySizes, liveManifest, type EntrySize } from './entry-sizes.js'
 
 export type BudgetValue = string | number | { initial: string | number; gzip?: boolean }
 export type Budgets = Record<string, BudgetValue>
@@ -136,14 +137,22 @@ export function evaluateBudgets(budgets: Budgets, manifest: Manifest, entries: C
   return { results, ...budgetMessages(results, unmatched) }
 }
 
+/** What the build's size step hands back: budget results, and each entry's initial size beside the last build's. */
+export interface SizeCheck {
+  budgets: BudgetResult[]
+  sizes: EntrySize[]
+}
+
 /**
- * The build step: checks the budgets against the manifest about to be written; over budget
- * throws (fail: strict or CI) or adds a warning. A key that matches no entry is a warning.
+ * The build step, run before the new manifest is written (the live one is still the last
+ * build's): each entry's size against the last build, and the budgets; over budget throws
+ * (fail: strict or CI) or adds a warning. A key that matches no entry is a warning.
  */
-export function applyBudgets(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[]): BudgetResult[] {
+export function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[]): SizeCheck {
+  const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, liveManifest(outDir))
   const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir)
   warnings.push(...unmatched)
   if (over.length && fail) throw new KilnError(over)
   warnings.push(...over)
-  return results
+  return { budgets: results, sizes }
 }

@@ -29,7 +29,7 @@ export function initialFiles(manifest: Manifest, logical: string): string[] {
   return a ? [...new Set([a.file, ...(a.imports ?? []), ...(a.css ?? [])])] : []
 }
 
-/** Raw and gzip sizes of the build's files, the gzip one from the manifest's variant or computed once (level 9). */
+/** Raw and gzip sizes of the build's files, the gzip one from the manifest's variant, else computed once (level 9) and never above the raw size. */
 export class FileSizes {
   private readonly gz = new Map<string, number>()
   constructor(private readonly manifest: Manifest, private readonly outDir: string) {}
@@ -45,7 +45,8 @@ export class FileSizes {
     let n = variant
     if (n === undefined) {
       try {
-        n = zlib.gzipSync(fs.readFileSync(path.join(this.outDir, file)), { level: 9 }).length
+        // No variant: compression is off, or it did not pay (then the file is served as it is).
+        n = Math.min(this.raw(file), zlib.gzipSync(fs.readFileSync(path.join(this.outDir, file)), { level: 9 }).length)
       } catch {
         n = this.raw(file)
       }
@@ -57,4 +58,13 @@ export class FileSizes {
   of(file: string, gzip: boolean): number {
     return gzip ? this.gzip(file) : this.raw(file)
   }
+}
+
+/** '+1.2 kB', '-340 B', '±0', or 'new' when there was nothing to compare with. */
+export function formatChange(now: number, before: number | null): string {
+  if (before === null) return 'new'
+  const d = now - before
+  if (d === 0) return '±0'
+  const pct = before > 0 ? ` (${d > 0 ? '+' : '-'}${Math.abs((d / before) * 100).toFixed(1)}%)` : ''
+  return `${d > 0 ? '+' : '-'}${formatSize(Math.abs(d))}${pct}`
 }
