@@ -63,6 +63,10 @@ export interface KilnConfig {
    * file a browser may fetch. Over budget is an error with strict or CI set, else a warning. Config only.
    */
   budgets?: Budgets
+  /** Append a Markdown table of each entry's initial size and its change to this file (relative to the project); $GITHUB_STEP_SUMMARY too when it is set. */
+  summary?: string
+  /** A base build's manifest.json to compare sizes with (the terminal table, --summary). Default: the last build's. */
+  compare?: string
 }
 
 export interface EsbuildSettings {
@@ -121,6 +125,8 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   esbuild: { kind: 'object', default: Object.freeze({}), describe: 'esbuild settings passed through: { plugins }', expect: 'an object: { plugins: [...] }', check: checkEsbuild },
   formats: { kind: 'string[]', env: 'KILN_FORMATS', default: Object.freeze([]), arg: 'NAME', shownDefault: 'none', describe: `Also write other ecosystems' manifests: ${FORMAT_NAMES.join(', ')} (repeatable)`, check: checkFormats },
   budgets: { kind: 'object', default: Object.freeze({}), describe: "Size budgets: { 'app.ts': { initial: '150 kB', gzip: true }, '*.css': '50 kB', total: '5 MB' }", expect: "an object of sizes: { 'app.ts': '150 kB', total: '5 MB' }", check: checkBudgets },
+  summary: { kind: 'string', env: 'KILN_SUMMARY', default: '', arg: 'FILE', shownDefault: '$GITHUB_STEP_SUMMARY when set', describe: "Append a Markdown table of entries' initial sizes and changes" },
+  compare: { kind: 'string', env: 'KILN_COMPARE', default: '', arg: 'MANIFEST', shownDefault: "the last build's manifest", describe: 'Base manifest.json the sizes are compared with' },
 }
 
 function checkFormats(value: unknown): string | null {

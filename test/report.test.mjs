@@ -1,4 +1,5 @@
-// What a build says about sizes (issue 18): the terminal table under the summary line.
+// What a build says about sizes (issue 18): the terminal table under the summary line, and the
+// pull-request summary in Markdown.
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
@@ -8,8 +9,12 @@ import { kiln, manifestOf, remove, sampleApp, write } from './helpers.mjs'
 
 /** An entry's initial load (entry, static imports, CSS) in gzip bytes: the .gz variant, else the file gzipped (never above its size). */
 function initialGzip(dir, m, name) {
+  return initialGzipIn(path.join(dir, 'public/assets'), m, name)
+}
+
+function initialGzipIn(outDir, m, name) {
   const a = m.assets[name]
-  const gz = (f) => m.files[`${f}.gz`]?.size ?? Math.min(m.files[f].size, zlib.gzipSync(fs.readFileSync(path.join(dir, 'public/assets', f)), { level: 9 }).length)
+  const gz = (f) => m.files[`${f}.gz`]?.size ?? Math.min(m.files[f].size, zlib.gzipSync(fs.readFileSync(path.join(outDir, f)), { level: 9 }).length)
   return [a.file, ...(a.imports ?? []), ...(a.css ?? [])].reduce((n, f) => n + gz(f), 0)
 }
 
@@ -62,3 +67,65 @@ table('should print no table with --quiet, and sizes with their last build\'s in
 })
 
 table.run()
+
+const summary = suite('the pull-request summary (--summary, --compare, $GITHUB_STEP_SUMMARY)')
+
+/** kiln's size notation (report/sizes.ts), as the table prints it. */
+const fmt = (n) => (n < 1000 ? `${n} B` : `${(n / 1000).toFixed(1)} kB`)
+const change = (now, before) => (now === before ? '±0' : `${now > before ? '+' : '-'}${fmt(Math.abs(now - before))} (${now > before ? '+' : '-'}${Math.abs(((now - before) / before) * 100).toFixed(1)}%)`)
+const initialRaw = (m, name) => {
+  const a = m.assets[name]
+  return [a.file, ...(a.imports ?? []), ...(a.css ?? [])].reduce((n, f) => n + m.files[f].size, 0)
+}
+
+summary('should append a Markdown table of each entry\'s initial size and change against the base manifest', async () => {
+  const dir = sampleApp()
+  try {
+    assert.is((await kiln(['build'], { cwd: dir, env: { CI: '' } })).code, 0)
+    // The base build, as a pull-request job would download it: its manifest and files.
+    fs.cpSync(path.join(dir, 'public/assets'), path.join(dir, 'base'), { recursive: true })
+    const base = manifestOf(dir, 'base')
+    write(dir, { 'assets/app.ts': "import { greet } from './lib/shared'\nimport './lib/app.css'\nexport const msg: string = greet('app, now with a longer greeting than the base had')\nimport('./lib/lazy').then((m) => m.run())\n" })
+    fs.writeFileSync(path.join(dir, 'summary.md'), 'before\n')
+    const r = await kiln(['build', '--summary', 'summary.md', '--compare', 'base/manifest.json'], { cwd: dir, env: { CI: '', GITHUB_STEP_SUMMARY: '' } })
+    assert.is(r.code, 0, r.stderr)
+    const m = manifestOf(dir)
+    const row = (name) => `| \`${name}\` | ${fmt(initialGzip(dir, m, name))} | ${change(initialGzip(dir, m, name), initialGzipIn(path.join(dir, 'base'), base, name))} | ${fmt(initialRaw(m, name))} | ${change(initialRaw(m, name), initialRaw(base, name))} |`
+    assert.ok(initialRaw(m, 'app.ts') > initialRaw(base, 'app.ts'))
+    assert.equal(fs.readFileSync(path.join(dir, 'summary.md'), 'utf8').split('\n'), [
+      'before',
+      '### Kiln: initial load per entry',
+      '',
+      'Change against `base/manifest.json`.',
+      '',
+      '| Entry | Initial (gzip) | Change (gzip) | Initial (raw) | Change (raw) |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      row('admin.ts'),
+      row('app.ts'),
+      row('site.css'),
+      '',
+      '',
+    ])
+    assert.match(fs.readFileSync(path.join(dir, 'summary.md'), 'utf8'), /\| `admin\.ts` \| \d+ B \| ±0 \|/)
+  } finally {
+    remove(dir)
+  }
+})
+
+summary('should append to $GITHUB_STEP_SUMMARY when it is set, with the budgets\' outcome, even when a budget fails the build', async () => {
+  const dir = sampleApp({ 'kiln.config.mjs': "export default { budgets: { 'app.ts': 10 } }\n" })
+  try {
+    const file = path.join(dir, 'step-summary.md')
+    const r = await kiln(['build'], { cwd: dir, env: { CI: 'true', GITHUB_STEP_SUMMARY: file } })
+    assert.is(r.code, 1, r.stderr)
+    const lines = fs.readFileSync(file, 'utf8').split('\n')
+    assert.is(lines[0], '### Kiln: initial load per entry')
+    assert.is(lines[2], 'Change against the last build.')
+    assert.match(lines[7], /^\| `app\.ts` \| \d+ B \| new \| \d+ B \| new \|$/)
+    assert.match(lines[10], /^\*\*Over budget:\*\* `app\.ts` \d+ B > 10 B$/)
+  } finally {
+    remove(dir)
+  }
+})
+
+summary.run()

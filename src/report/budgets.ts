@@ -3,11 +3,13 @@
 // browser may fetch: no source maps, no precompressed variants). Over budget is an error with
 // --strict or in CI (CI set in the environment), else a warning; each message names the
 // three biggest contributors, modules or packages, from esbuild's metafile.
+import path from 'node:path'
 import type { CompiledEntry } from '../compilers/types.js'
 import { KilnError, message, type Message } from '../diagnostics.js'
 import type { Manifest } from '../manifest.js'
 import { FileSizes, formatSize, initialFiles, parseSize } from './sizes.js'
-import { entrySizes, liveManifest, type EntrySize } from './entry-sizes.js'
+import { entrySizes, liveManifest, readManifest, type EntrySize } from './entry-sizes.js'
+import { appendSummary, summaryMarkdown } from './summary.js'
 
 export type BudgetValue = string | number | { initial: string | number; gzip?: boolean }
 export type Budgets = Record<string, BudgetValue>
@@ -148,11 +150,33 @@ export interface SizeCheck {
  * build's): each entry's size against the last build, and the budgets; over budget throws
  * (fail: strict or CI) or adds a warning. A key that matches no entry is a warning.
  */
-export function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[]): SizeCheck {
-  const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, liveManifest(outDir))
+export function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[], summary: SummarySettings): SizeCheck {
+  const base = baseManifest(summary, outDir, warnings)
+  const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, base.manifest, base.dir)
   const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir)
   warnings.push(...unmatched)
+  // Before failing on a budget: a pull request's summary says what is over.
+  const targets = [summary.summary, summary.env.GITHUB_STEP_SUMMARY ?? '']
+  if (targets.some(Boolean)) appendSummary(targets, summary.cwd, summaryMarkdown(sizes, base.label, results))
   if (over.length && fail) throw new KilnError(over)
   warnings.push(...over)
   return { budgets: results, sizes }
+}
+
+export interface SummarySettings {
+  cwd: string
+  /** --summary FILE, or ''. */
+  summary: string
+  /** --compare MANIFEST, or '': the last build's. */
+  compare: string
+  env: NodeJS.ProcessEnv
+}
+
+/** --compare's manifest (a warning when it cannot be read: a first run has no base), else the live one. */
+function baseManifest(s: SummarySettings, outDir: string, warnings: Message[]): { manifest: Manifest | null; dir: string; label: string } {
+  if (!s.compare) return { manifest: liveManifest(outDir), dir: outDir, label: 'the last build' }
+  const file = path.resolve(s.cwd, s.compare)
+  const manifest = readManifest(file)
+  if (!manifest) warnings.push(message(`--compare ${s.compare}: no manifest to compare with (missing or not a Kiln manifest); every entry shows as new`, null))
+  return { manifest, dir: path.dirname(file), label: `\`${s.compare.replace(/`/g, '')}\`` }
 }
