@@ -69,6 +69,18 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'publish',
+    args: '<s3-url>',
+    summary: 'Upload the last build to S3-compatible storage (s3://bucket/prefix): new files only, the manifest last',
+    flags: [...OUT_FLAGS,
+      { name: 'dry-run', type: 'boolean', describe: 'Only print what would be uploaded, skipped or refused' },
+      { name: 'verify', type: 'boolean', describe: 'Upload nothing: check every key\'s size and ETag against this build' },
+      { name: 'variants', type: 'boolean', negatable: true, describe: 'Publish the precompressed .br/.gz files as their own keys (with Content-Encoding)', shownDefault: 'on' },
+      { name: 'concurrency', type: 'number', arg: 'N', describe: 'Uploads at once', shownDefault: '16' },
+      ...REPORT_FLAGS],
+    run: runPublish,
+  },
+  {
     name: 'init',
     args: '[kind...]',
     summary: `Scaffold Kiln into this project: starter sources, config, scripts and, on request, a server or deploy templates (${TEMPLATES.join(', ')})`,
@@ -223,6 +235,19 @@ async function runInit(p: Parsed, io: Streams): Promise<number> {
   if (!r.wrote.length) lines.push('Nothing to change: Kiln is already set up here.')
   if (r.next.length) lines.push('', 'Next:', ...r.next.map((c) => `  ${c}`))
   return write(io.out, lines.join('\n'))
+}
+
+async function runPublish(p: Parsed, io: Streams): Promise<number> {
+  if (p.positionals.length !== 1) throw usageError('kiln publish needs one s3:// URL', 'kiln publish s3://bucket/prefix; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the server from AWS_ENDPOINT_URL')
+  const concurrency = count(p.values.concurrency, '--concurrency', 16)
+  if (concurrency < 1) throw usageError('--concurrency must be at least 1')
+  const tty = (io.err as NodeJS.WriteStream).isTTY === true && modeOf(p.values) === 'text'
+  return runCommand(p, io, async (o) => {
+    const { publish, formatPublish } = await import('./remote/publish.js')
+    const r = await publish({ ...o, target: p.positionals[0]!, dryRun: p.values['dry-run'] === true, verify: p.values.verify === true, variants: p.values.variants !== false, concurrency,
+      onProgress: tty ? (done, total) => io.err.write(`\r${done}/${total} uploaded${done === total ? '\n' : ''}`) : undefined })
+    return { ok: r.ok, json: r, text: formatPublish(r) }
+  })
 }
 
 async function runWatch(p: Parsed, io: Streams): Promise<number> {
