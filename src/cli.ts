@@ -53,6 +53,13 @@ const COMMANDS: Command[] = [
     run: (p, io) => runCommand(p, io, async (o) => report(await (await import('./verify.js')).verify(o))),
   },
   {
+    name: 'report',
+    args: '[manifest]',
+    summary: "Write report.html next to a build's manifest: sizes per entry, outputs, static files, changes since the previous build",
+    flags: [...OUT_FLAGS, ...REPORT_FLAGS],
+    run: (p, io) => runCommand(p, io, async (o) => (await import('./report/command.js')).reportCommand(p.positionals, o)),
+  },
+  {
     name: 'inspect',
     args: '<name>',
     summary: 'Show how a logical name (or an output file) resolves',

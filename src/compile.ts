@@ -224,7 +224,7 @@ function errorsOf(reason: unknown): Message[] {
  */
 function baseKey(config: ResolvedConfig, sources: Sources, postcssConfig: string | null, mode: string): string {
   // define, envPrefix and esbuild (plugins are functions) count through the scripts unit's own key; the environment only through the variables it exposes.
-  const { cacheDir: _c, verifyCache: _v, configFile: _f, environment: _e, define: _d, envPrefix: _p, esbuild: _b, budgets: _g, summary: _s, compare: _m, ...options } = config
+  const { cacheDir: _c, verifyCache: _v, configFile: _f, environment: _e, define: _d, envPrefix: _p, esbuild: _b, budgets: _g, summary: _s, compare: _m, report: _r, ...options } = config
   const names = [...sources.entries, ...sources.modules, ...sources.statics].map((f) => f.logical).sort()
   // The PostCSS config's path and the env its functions see; its content is an input of every unit.
   const postcss = postcssConfig ? [postcssConfig, mode] : null

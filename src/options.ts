@@ -67,6 +67,8 @@ export interface KilnConfig {
   summary?: string
   /** A base build's manifest.json to compare sizes with (the terminal table, --summary). Default: the last build's. */
   compare?: string
+  /** Also write report.html next to the manifest: sizes per entry, a treemap by module, statics, the change since the last build. */
+  report?: boolean
 }
 
 export interface EsbuildSettings {
@@ -127,6 +129,7 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   budgets: { kind: 'object', default: Object.freeze({}), describe: "Size budgets: { 'app.ts': { initial: '150 kB', gzip: true }, '*.css': '50 kB', total: '5 MB' }", expect: "an object of sizes: { 'app.ts': '150 kB', total: '5 MB' }", check: checkBudgets },
   summary: { kind: 'string', env: 'KILN_SUMMARY', default: '', arg: 'FILE', shownDefault: '$GITHUB_STEP_SUMMARY when set', describe: "Append a Markdown table of entries' initial sizes and changes" },
   compare: { kind: 'string', env: 'KILN_COMPARE', default: '', arg: 'MANIFEST', shownDefault: "the last build's manifest", describe: 'Base manifest.json the sizes are compared with' },
+  report: { kind: 'boolean', env: 'KILN_REPORT', default: false, describe: 'Also write report.html (sizes, treemap, changes) next to the manifest' },
 }
 
 function checkFormats(value: unknown): string | null {

@@ -1,11 +1,12 @@
 // What a build says about sizes (issue 18): the terminal table under the summary line, and the
-// pull-request summary in Markdown.
+// pull-request summary in Markdown, and report.html in headless Chromium.
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kiln, manifestOf, remove, sampleApp, write } from './helpers.mjs'
+import { chromiumAvailable, launchChromium } from './browser-helpers.mjs'
+import { kiln, manifestOf, project, remove, REPO, sampleApp, write } from './helpers.mjs'
 
 /** An entry's initial load (entry, static imports, CSS) in gzip bytes: the .gz variant, else the file gzipped (never above its size). */
 function initialGzip(dir, m, name) {
@@ -129,3 +130,82 @@ summary('should append to $GITHUB_STEP_SUMMARY when it is set, with the budgets\
 })
 
 summary.run()
+
+const html = suite('report.html')
+
+/** The example app (templates/example) in a temp directory. */
+function exampleApp() {
+  const dir = project()
+  fs.cpSync(path.join(REPO, 'templates/example'), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}public`) })
+  return dir
+}
+
+html('should write report.html next to the manifest, unlisted and self-contained, with --report and with kiln report', async () => {
+  const dir = exampleApp()
+  try {
+    const r = await kiln(['build', '--report'], { cwd: dir, env: { CI: '' } })
+    assert.is(r.code, 0, r.stderr)
+    const file = path.join(dir, 'public/assets/report.html')
+    const page = fs.readFileSync(file, 'utf8')
+    assert.ok(!Object.keys(manifestOf(dir).files).some((f) => f.includes('report')), 'not listed in the manifest')
+    assert.not.match(page, /<(script|link|img)[^>]+(src|href)=/i, 'loads nothing')
+    assert.match(page, /"name":"assets\/lib\/chart\.ts","size":\d+/)
+    fs.rmSync(file)
+    const again = await kiln(['report'], { cwd: dir })
+    assert.is(again.code, 0, again.stderr)
+    assert.is(again.stdout, 'Wrote public/assets/report.html\n')
+    assert.ok(fs.existsSync(file))
+    const none = await kiln(['report', 'nope/manifest.json'], { cwd: dir })
+    assert.is(none.code, 2)
+    assert.match(none.stderr, 'nope/manifest.json is not a Kiln manifest')
+  } finally {
+    remove(dir)
+  }
+})
+
+html('should open from file:// with no console error and no request, show the example\'s modules in a keyboard-focusable treemap, and fit 1280 and 375 wide', async () => {
+  if (!chromiumAvailable()) return
+  const dir = exampleApp()
+  const browser = await launchChromium()
+  try {
+    // Two builds: the second has a previous build to compare with.
+    assert.is((await kiln(['build'], { cwd: dir, env: { CI: '' } })).code, 0)
+    write(dir, { 'assets/lib/chart.ts': fs.readFileSync(path.join(dir, 'assets/lib/chart.ts'), 'utf8') + '\nexport const more = "a little more code in the chart"\n' })
+    const r = await kiln(['build', '--report'], { cwd: dir, env: { CI: '' } })
+    assert.is(r.code, 0, r.stderr)
+    const url = `file://${path.join(dir, 'public/assets/report.html')}`
+    for (const [width, height] of [[1280, 800], [375, 740]]) {
+      const context = await browser.newContext({ viewport: { width, height } })
+      const page = await context.newPage()
+      const problems = []
+      page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
+      page.on('pageerror', (e) => problems.push(String(e)))
+      page.on('request', (req) => { if (req.url() !== url) problems.push(`request ${req.url()}`) })
+      await page.goto(url)
+      assert.equal(problems, [], `${width}: ${problems.join('; ')}`)
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${width}: no horizontal scrolling`)
+      // The treemap: outputs first; Enter on the chart chunk shows its modules.
+      const cells = await page.$$eval('#treemap button', (bs) => bs.map((b) => b.getAttribute('aria-label')))
+      assert.ok(cells.some((l) => /^chunks\/chart-\w+\.js, \d+ B/.test(l)), cells.join(' | '))
+      let focused = ''
+      for (let i = 0; i < 30 && !focused.startsWith('chunks/chart-'); i++) {
+        await page.keyboard.press('Tab')
+        focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '')
+      }
+      assert.ok(focused.startsWith('chunks/chart-'), `reached by Tab: ${focused}`)
+      await page.keyboard.press('Enter')
+      const inside = await page.$$eval('#treemap button', (bs) => bs.map((b) => b.getAttribute('aria-label')))
+      assert.ok(inside.some((l) => /^assets\/lib\/chart\.ts, \d+ B$/.test(l)), inside.join(' | '))
+      assert.match(await page.textContent('#changes'), /app\.ts \(lazy\)/)
+      const shot = await page.screenshot({ fullPage: true })
+      const blank = await (await context.newPage()).screenshot()
+      assert.ok(shot.length > blank.length * 2, 'the screenshot is not blank')
+      await context.close()
+    }
+  } finally {
+    await browser.close()
+    remove(dir)
+  }
+})
+
+html.run()

@@ -10,6 +10,7 @@ import type { Manifest } from '../manifest.js'
 import { FileSizes, formatSize, initialFiles, parseSize } from './sizes.js'
 import { entrySizes, liveManifest, readManifest, type EntrySize } from './entry-sizes.js'
 import { appendSummary, summaryMarkdown } from './summary.js'
+import { writeReport } from './html.js'
 
 export type BudgetValue = string | number | { initial: string | number; gzip?: boolean }
 export type Budgets = Record<string, BudgetValue>
@@ -148,9 +149,10 @@ export interface SizeCheck {
 /**
  * The build step, run before the new manifest is written (the live one is still the last
  * build's): each entry's size against the last build, and the budgets; over budget throws
- * (fail: strict or CI) or adds a warning. A key that matches no entry is a warning.
+ * (fail: strict or CI) or adds a warning. A key that matches no entry is a warning. The
+ * summary and report.html are written first, so a build over budget still has them.
  */
-export function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[], summary: SummarySettings): SizeCheck {
+export async function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[], summary: SummarySettings): Promise<SizeCheck> {
   const base = baseManifest(summary, outDir, warnings)
   const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, base.manifest, base.dir)
   const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir)
@@ -158,6 +160,7 @@ export function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, 
   // Before failing on a budget: a pull request's summary says what is over.
   const targets = [summary.summary, summary.env.GITHUB_STEP_SUMMARY ?? '']
   if (targets.some(Boolean)) appendSummary(targets, summary.cwd, summaryMarkdown(sizes, base.label, results))
+  if (summary.report) await writeReport(manifest, outDir, entries, base.manifest)
   if (over.length && fail) throw new KilnError(over)
   warnings.push(...over)
   return { budgets: results, sizes }
@@ -170,6 +173,8 @@ export interface SummarySettings {
   /** --compare MANIFEST, or '': the last build's. */
   compare: string
   env: NodeJS.ProcessEnv
+  /** Also write report.html (report/html.ts). */
+  report: boolean
 }
 
 /** --compare's manifest (a warning when it cannot be read: a first run has no base), else the live one. */
