@@ -5,9 +5,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
-import { BIN, REPO, kiln, manifestOf, project, remove, write } from './helpers.mjs'
+import { BIN, REPO, kiln, manifestOf, project, remove, sampleApp, write } from './helpers.mjs'
 import { startRgw } from './s3/rgw.mjs'
 
 const s3 = await startRgw('publish.test.mjs (kiln publish against Ceph RGW)')
@@ -72,6 +73,72 @@ Lazy('should keep src/remote out of the build and the runtime (only cli.js impor
   assert.match(cli, "await import('./remote/publish.js')")
 })
 Lazy.run()
+
+// ---------------------------------------------------------------------------------------
+// A throwaway in-process fake, only for fault injection (retries); the rest runs against RGW.
+function fakeS3(fail) {
+  const objects = new Map()
+  const attempts = new Map()
+  const puts = []
+  const server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const url = new URL(req.url, 'http://x')
+      const key = decodeURIComponent(url.pathname).split('/').slice(2).join('/')
+      if (req.method === 'GET' && url.searchParams.get('list-type') === '2') {
+        res.end(`<ListBucketResult><IsTruncated>false</IsTruncated>${[...objects].map(([k, o]) => `<Contents><Key>${k}</Key><Size>${o.body.length}</Size><ETag>&quot;${o.etag}&quot;</ETag></Contents>`).join('')}</ListBucketResult>`)
+        return
+      }
+      if (req.method !== 'PUT') return res.writeHead(501).end()
+      const n = (attempts.get(key) ?? 0) + 1
+      attempts.set(key, n)
+      puts.push({ key, headers: req.headers })
+      const status = fail(key, n)
+      if (status) return res.writeHead(status).end(`<Error><Code>${status === 503 ? 'SlowDown' : 'InternalError'}</Code></Error>`)
+      const body = Buffer.concat(chunks)
+      if (crypto.createHash('md5').update(body).digest('base64') !== req.headers['content-md5']) return res.writeHead(400).end('<Error><Code>BadDigest</Code></Error>')
+      if (req.headers['if-none-match'] === '*' && objects.has(key)) return res.writeHead(412).end()
+      const etag = md5(body)
+      objects.set(key, { body, etag })
+      res.writeHead(200, { ETag: `"${etag}"` }).end()
+    })
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, objects, attempts, puts, env: { AWS_ENDPOINT_URL: `http://127.0.0.1:${server.address().port}`, AWS_ACCESS_KEY_ID: 'AKFAKE', AWS_SECRET_ACCESS_KEY: 'fakesecretKILN', AWS_REGION: 'us-east-1' } })))
+}
+
+const Retries = suite('publish: retries (fault injection, in-process fake)')
+Retries('should retry a throttled or failing PUT with backoff and still finish', async () => {
+  const dir = sampleApp()
+  const fake = await fakeS3((key, n) => (n === 1 ? (key.endsWith('.map') ? 500 : 503) : 0))
+  try {
+    await build(dir)
+    const r = await publish(dir, ['s3://bkt/p'], fake.env)
+    assert.is(r.code, 0, r.stderr)
+    assert.is(fake.objects.size, r.json.files)
+    for (const [key, n] of fake.attempts) assert.is(n, 2, key)
+    for (const p of fake.puts) assert.ok(p.headers['cache-control'], `${p.key} had no Cache-Control`)
+  } finally {
+    fake.server.close()
+    remove(dir)
+  }
+})
+Retries('should give up after the retries, leave the manifest unwritten and say to run it again', async () => {
+  const dir = sampleApp()
+  const fake = await fakeS3((key) => (key.endsWith('.svg') ? 500 : 0))
+  try {
+    await build(dir)
+    const r = await kiln(['publish', 's3://bkt/p'], { cwd: dir, env: fake.env })
+    assert.is(r.code, 1)
+    assert.match(r.stderr, /HTTP 500 InternalError/)
+    assert.not.ok(fake.objects.has('p/manifest.json'))
+    assert.ok([...fake.attempts.values()].some((n) => n === 6), 'one try and 5 retries')
+  } finally {
+    fake.server.close()
+    remove(dir)
+  }
+})
+Retries.run()
 
 // ---------------------------------------------------------------------------------------
 const Cold = suite('publish: cold, then again')
@@ -206,8 +273,8 @@ Race('should end consistent when two publishers run at once', async () => {
   if (!s3) return
   const bucket = await s3.bucket()
   const [a, b] = await Promise.all([publish(small, [`s3://${bucket}/x`]), publish(small, [`s3://${bucket}/x`])])
-  assert.is(a.code, 0, a.stderr)
-  assert.is(b.code, 0, b.stderr)
+  assert.is(a.code, 0, a.stderr + a.stdout.slice(0, 2000))
+  assert.is(b.code, 0, b.stderr + b.stdout.slice(0, 2000))
   const v = await publish(small, [`s3://${bucket}/x`, '--verify'])
   assert.is(v.code, 0, JSON.stringify(v.json?.problems))
 })

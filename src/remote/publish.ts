@@ -144,8 +144,20 @@ function describeDifference(there: S3Object, item: Item): string {
   return there.size !== item.size ? `is ${there.size} bytes in the bucket, ${item.size} here` : `has other bytes in the bucket (ETag ${there.etag}, here ${item.etag})`
 }
 
-/** 'uploaded', 'same' (a racing publisher put the same bytes first), or why it was refused. */
+/**
+ * 'uploaded', 'same' (a racing publisher put the same bytes first), or why it was refused.
+ * A 412 whose key a HEAD cannot see yet (a racing upload still in flight) is tried again.
+ */
 async function upload(client: S3Client, item: Item): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await uploadOnce(client, item)
+    if (outcome !== 'invisible') return outcome
+    if (attempt === 5) return 'was answered 412 (exists) but could not be seen afterwards'
+    await new Promise((r) => setTimeout(r, 100 * 2 ** attempt))
+  }
+}
+
+async function uploadOnce(client: S3Client, item: Item): Promise<string> {
   const headers: Record<string, string> = { 'Content-Type': item.type, 'Cache-Control': item.mutable ? NO_CACHE : IMMUTABLE }
   if (item.encoding) headers['Content-Encoding'] = item.encoding
   let answer: { status: number; etag: string }
@@ -168,7 +180,7 @@ async function upload(client: S3Client, item: Item): Promise<string> {
   if (answer.status === 412) {
     const there = await client.head(item.key)
     if (there && same(there, item)) return 'same'
-    return there ? describeDifference(there, item) : 'was created and removed by someone else meanwhile'
+    return there ? describeDifference(there, item) : 'invisible'
   }
   if (answer.etag && answer.etag !== item.etag) throw new S3Error(`PUT ${item.key}: the store answered ETag ${answer.etag}, expected ${item.etag}`, 500, 'BadDigest')
   return 'uploaded'

@@ -136,7 +136,7 @@ export class S3Client {
       const text = method === 'HEAD' ? '' : await res.text().catch(() => '')
       const code = xmlText(text, 'Code') ?? `HTTP${res.status}`
       last = new S3Error(`${what} ${key}: HTTP ${res.status} ${code}`, res.status, code)
-      if (!(res.status >= 500 || res.status === 429 || code === 'SlowDown' || code === 'RequestTimeout')) break
+      if (!(res.status >= 500 || res.status === 429 || ['SlowDown', 'RequestTimeout', 'OperationAborted', 'ConcurrentModification'].includes(code))) break
     }
     throw Object.assign(last as S3Error, { message: this.redact((last as Error).message) })
   }

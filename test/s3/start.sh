@@ -75,12 +75,12 @@ ID=$(tr -d ' \n' < "$D/osd.id")
 ceph-osd "${C[@]}" -i "$ID" --mkfs --osd-uuid "$OSDUUID" >>"$D/log/setup.log" 2>&1 || fail "ceph-osd --mkfs failed: $(tail -1 "$D/log/setup.log")"
 ceph-osd "${C[@]}" -i "$ID" -f >>"$D/log/osd.out" 2>&1 & echo $! > "$D/osd.pid"
 radosgw "${C[@]}" -n client.rgw -f >>"$D/log/rgw.out" 2>&1 & echo $! > "$D/rgw.pid"
-for _ in $(seq 1 600); do
-  if curl -s -o /dev/null "http://127.0.0.1:$RGW/" 2>/dev/null; then up=1; break; fi
+for _ in $(seq 1 400); do
+  if node -e "fetch('http://127.0.0.1:$RGW/').then(() => process.exit(0), () => process.exit(1))" 2>/dev/null; then up=1; break; fi
   kill -0 "$(cat "$D/rgw.pid")" 2>/dev/null || fail "radosgw exited: $(tail -1 "$D/log/rgw.out" "$D/log/client.rgw.log" 2>/dev/null | tail -1)"
   sleep 0.1
 done
-[ "${up:-}" = 1 ] || fail "radosgw did not answer on 127.0.0.1:$RGW within 60 s"
+[ "${up:-}" = 1 ] || fail "radosgw did not answer on 127.0.0.1:$RGW within about 60 s"
 radosgw-admin "${C[@]}" -n client.admin user create --uid=kiln --display-name=kiln --access-key="$KEY" --secret-key="$SECRET" >>"$D/log/setup.log" 2>&1 || fail "radosgw-admin user create failed"
 echo "S3_DIR=$D"
 echo "AWS_ENDPOINT_URL=http://127.0.0.1:$RGW"
