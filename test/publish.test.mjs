@@ -246,6 +246,24 @@ Refuse('should refuse, overwrite nothing and exit 1 when a key holds other bytes
 Refuse.run()
 
 // ---------------------------------------------------------------------------------------
+const DryRun = suite('publish --dry-run')
+DryRun('should say what it would upload, skip and refuse, and write nothing', async () => {
+  if (!s3) return
+  const bucket = await s3.bucket()
+  const r = await publish(small, [`s3://${bucket}/d`, '--dry-run'])
+  assert.is(r.code, 0, r.stdout)
+  assert.is(r.json.uploaded.length, r.json.files)
+  assert.is((await s3.list(bucket)).size, 0)
+  const victim = manifestOf(small).assets['app.ts'].file
+  assert.is((await s3.req('PUT', `${bucket}/d/${victim}`, { body: 'other' })).status, 200)
+  const text = await kiln(['publish', `s3://${bucket}/d`, '--dry-run'], { cwd: small, env: s3.env })
+  assert.is(text.code, 1)
+  assert.match(text.stderr, `d/${victim}`)
+  assert.is((await s3.list(bucket)).size, 1)
+})
+DryRun.run()
+
+// ---------------------------------------------------------------------------------------
 const Verify = suite('publish --verify')
 Verify('should report a deleted and a replaced object, downloading nothing', async () => {
   if (!s3) return
