@@ -88,6 +88,24 @@ contributors('should name the three biggest modules or packages of the entry, bi
   }
 })
 
+contributors('should name a stylesheet entry\'s biggest @imported files, from its source map', async () => {
+  const dir = project({
+    'package.json': '{"name":"css-budget","private":true}',
+    'assets/site.css': '@import "./partials/big.css";\n@import "./partials/small.css";\nbody { color: red }\n',
+    'assets/partials/big.css': Array.from({ length: 60 }, (_, i) => `.big-${i} { margin: ${i}px; padding: ${i + 1}px }`).join('\n') + '\n',
+    'assets/partials/small.css': Array.from({ length: 10 }, (_, i) => `.small-${i} { margin: ${i}px }`).join('\n') + '\n',
+    'kiln.config.mjs': "export default { budgets: { '*.css': 100 } }\n",
+  })
+  try {
+    const r = await kiln(['build'], { cwd: dir, env: { CI: 'true' } })
+    assert.is(r.code, 1, r.stderr)
+    assert.match(r.stderr, /ERROR: site\.css is over its size budget/)
+    assert.match(r.stderr, /biggest contributors \(minified, before compression\): assets\/partials\/big\.css \d\.\d kB, assets\/partials\/small\.css \d+ B, assets\/site\.css \d+ B\n/)
+  } finally {
+    remove(dir)
+  }
+})
+
 contributors.run()
 
 const json = suite('budgets in --json')

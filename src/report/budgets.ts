@@ -11,6 +11,7 @@ import { FileSizes, formatSize, initialFiles, parseSize } from './sizes.js'
 import { entrySizes, liveManifest, readManifest, type EntrySize } from './entry-sizes.js'
 import { appendSummary, summaryMarkdown } from './summary.js'
 import { writeReport } from './html.js'
+import { sizesFromSourceMap } from './source-map-sizes.js'
 
 export type BudgetValue = string | number | { initial: string | number; gzip?: boolean }
 export type Budgets = Record<string, BudgetValue>
@@ -53,7 +54,7 @@ export function budgetsFail(strict: boolean, env: NodeJS.ProcessEnv): boolean {
   return strict || (ci !== undefined && ci !== '' && !/^(0|false)$/i.test(ci))
 }
 
-export function checkBudgetList(budgets: Budgets, manifest: Manifest, entries: CompiledEntry[], sizes: FileSizes): { results: BudgetResult[]; unmatched: string[] } {
+export function checkBudgetList(budgets: Budgets, manifest: Manifest, entries: CompiledEntry[], sizes: FileSizes, cwd: string): { results: BudgetResult[]; unmatched: string[] } {
   const results: BudgetResult[] = []
   const unmatched: string[] = []
   const names = entries.map((e) => e.logical).sort()
@@ -73,7 +74,7 @@ export function checkBudgetList(budgets: Budgets, manifest: Manifest, entries: C
       const files = initialFiles(manifest, name)
       const size = files.reduce((n, f) => n + sizes.of(f, gzip), 0)
       const entry = entries.find((e) => e.logical === name)!
-      results.push({ budget: key, name, size, limit, gzip, ok: size <= limit, contributors: contributorsOf(entry, files, manifest) })
+      results.push({ budget: key, name, size, limit, gzip, ok: size <= limit, contributors: contributorsOf(entry, files, manifest, sizes.outDir, cwd) })
     }
   }
   return { results, unmatched }
@@ -92,13 +93,12 @@ export function budgetMessages(results: BudgetResult[], unmatched: string[]): { 
 }
 
 /** Package (node_modules/…/name, scoped or not) or module; sizes in the minified output, from the metafile. */
-function contributorsOf(entry: CompiledEntry, files: string[], manifest: Manifest): Contributor[] {
+function contributorsOf(entry: CompiledEntry, files: string[], manifest: Manifest, outDir: string, cwd: string): Contributor[] {
   const by = new Map<string, number>()
-  if (entry.modules) {
-    for (const f of files) for (const [source, n] of Object.entries(entry.modules[f] ?? {})) by.set(packageOf(source), (by.get(packageOf(source)) ?? 0) + n)
-  } else {
-    // A stylesheet entry: its own compiled file.
-    for (const f of files) by.set(f, manifest.files[f]?.size ?? 0)
+  for (const f of files) {
+    // esbuild's metafile for scripts (and CSS they import); a stylesheet entry's source map (its PostCSS imports); else the file itself.
+    const sources = entry.modules?.[f] ?? (manifest.files[`${f}.map`] ? sizesFromSourceMap(path.join(outDir, f), cwd) : null) ?? { [f]: manifest.files[f]?.size ?? 0 }
+    for (const [source, n] of Object.entries(sources)) by.set(packageOf(source), (by.get(packageOf(source)) ?? 0) + n)
   }
   return [...by].map(([name, size]) => ({ name, size })).sort(bySize).slice(0, 3)
 }
@@ -134,9 +134,9 @@ function globMatch(glob: string, name: string): boolean {
 }
 
 /** The step build.ts runs: results, and the messages to warn with or fail on. */
-export function evaluateBudgets(budgets: Budgets, manifest: Manifest, entries: CompiledEntry[], outDir: string): { results: BudgetResult[]; over: Message[]; unmatched: Message[] } {
+export function evaluateBudgets(budgets: Budgets, manifest: Manifest, entries: CompiledEntry[], outDir: string, cwd: string): { results: BudgetResult[]; over: Message[]; unmatched: Message[] } {
   if (!Object.keys(budgets).length) return { results: [], over: [], unmatched: [] }
-  const { results, unmatched } = checkBudgetList(budgets, manifest, entries, new FileSizes(manifest, outDir))
+  const { results, unmatched } = checkBudgetList(budgets, manifest, entries, new FileSizes(manifest, outDir), cwd)
   return { results, ...budgetMessages(results, unmatched) }
 }
 
@@ -155,12 +155,12 @@ export interface SizeCheck {
 export async function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[], summary: SummarySettings): Promise<SizeCheck> {
   const base = baseManifest(summary, outDir, warnings)
   const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, base.manifest, base.dir)
-  const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir)
+  const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir, summary.cwd)
   warnings.push(...unmatched)
   // Before failing on a budget: a pull request's summary says what is over.
   const targets = [summary.summary, summary.env.GITHUB_STEP_SUMMARY ?? '']
   if (targets.some(Boolean)) appendSummary(targets, summary.cwd, summaryMarkdown(sizes, base.label, results))
-  if (summary.report) await writeReport(manifest, outDir, entries, base.manifest)
+  if (summary.report) await writeReport(manifest, outDir, entries, base.manifest, summary.cwd)
   if (over.length && fail) throw new KilnError(over)
   warnings.push(...over)
   return { budgets: results, sizes }

@@ -14,8 +14,8 @@ function asset(name: string): string {
   return fs.readFileSync(new URL(`./${name}`, import.meta.url), 'utf8')
 }
 
-export function renderReport(manifest: Manifest, outDir: string, entries: CompiledEntry[] | null, previous: Manifest | null): string {
-  const model = reportModel(manifest, outDir, entries, previous)
+export function renderReport(manifest: Manifest, outDir: string, entries: CompiledEntry[] | null, previous: Manifest | null, cwd = process.cwd()): string {
+  const model = reportModel(manifest, outDir, entries, previous, cwd)
   // JSON inside <script>: nothing in it may close the element or open a comment.
   const json = JSON.stringify(model).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
   const script = asset('page.js').replace(/<\/script/gi, '<\\/script')
@@ -23,8 +23,8 @@ export function renderReport(manifest: Manifest, outDir: string, entries: Compil
 }
 
 /** Writes report.html into the artifact directory; returns its path. */
-export async function writeReport(manifest: Manifest, outDir: string, entries: CompiledEntry[] | null, previous: Manifest | null): Promise<string> {
+export async function writeReport(manifest: Manifest, outDir: string, entries: CompiledEntry[] | null, previous: Manifest | null, cwd = process.cwd()): Promise<string> {
   const file = path.join(outDir, REPORT_NAME)
-  await writeAtomic(file, renderReport(manifest, outDir, entries, previous), false, outDir)
+  await writeAtomic(file, renderReport(manifest, outDir, entries, previous, cwd), false, outDir)
   return file
 }

@@ -9,6 +9,7 @@ import type { Manifest } from '../manifest.js'
 import { packageOf, browserFiles } from './budgets.js'
 import { entryNames } from './entry-sizes.js'
 import { initialFiles } from './sizes.js'
+import { sizesFromSourceMap } from './source-map-sizes.js'
 
 export interface FileSize {
   file: string
@@ -26,7 +27,7 @@ export interface ReportModel {
   total: number
 }
 
-export function reportModel(manifest: Manifest, outDir: string, entries: CompiledEntry[] | null, previous: Manifest | null): ReportModel {
+export function reportModel(manifest: Manifest, outDir: string, entries: CompiledEntry[] | null, previous: Manifest | null, cwd = process.cwd()): ReportModel {
   const sized = new Map<string, FileSize>()
   const size = (file: string): FileSize => {
     let s = sized.get(file)
@@ -58,6 +59,16 @@ export function reportModel(manifest: Manifest, outDir: string, entries: Compile
     }
   }
   const outputs = new Set(model.flatMap((e) => [...e.initial, ...e.lazy].map((f) => f.file)))
+  // Outputs esbuild's metafile does not cover (stylesheet entries, PostCSS's imports; a manifest
+  // read on its own): module sizes from their source maps, when they were written.
+  for (const file of outputs) {
+    if (modules.has(file)) continue
+    const sources = manifest.files[`${file}.map`] ? sizesFromSourceMap(path.join(outDir, file), cwd) : null
+    if (!sources) continue
+    const by = new Map<string, number>()
+    for (const [src, n] of Object.entries(sources)) by.set(packageOf(src), (by.get(packageOf(src)) ?? 0) + n)
+    modules.set(file, by)
+  }
   const tree = [...outputs].sort().map((file) => ({
     file,
     size: manifest.files[file]?.size ?? 0,

@@ -32,7 +32,7 @@ export function initialFiles(manifest: Manifest, logical: string): string[] {
 /** Raw and gzip sizes of the build's files, the gzip one from the manifest's variant, else computed once (level 9) and never above the raw size. */
 export class FileSizes {
   private readonly gz = new Map<string, number>()
-  constructor(private readonly manifest: Manifest, private readonly outDir: string) {}
+  constructor(private readonly manifest: Manifest, readonly outDir: string) {}
 
   raw(file: string): number {
     return this.manifest.files[file]?.size ?? 0
