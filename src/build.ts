@@ -16,7 +16,8 @@ import { writeFormats } from './formats/index.js'
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
 import { NO_PROGRESS, type Counts } from './progress.js'
-import { budgetsFail, checkSizes, type BudgetResult } from './report/budgets.js'
+import { budgetsFail, checkSizes } from './report/size-step.js'
+import type { BudgetResult } from './report/budgets.js'
 import type { EntrySize } from './report/entry-sizes.js'
 
 export interface BuildSteps {

@@ -1,0 +1,58 @@
+// The build's size step, one line in build.ts: each entry's size against the base (the last
+// build, or --compare), the budgets, the pull-request summary and report.html.
+import path from 'node:path'
+import type { CompiledEntry } from '../compilers/types.js'
+import { KilnError, message, type Message } from '../diagnostics.js'
+import type { Manifest } from '../manifest.js'
+import { evaluateBudgets, type BudgetResult, type Budgets } from './budgets.js'
+import { entrySizes, liveManifest, readManifest, type EntrySize } from './entry-sizes.js'
+import { writeReport } from './html.js'
+import { appendSummary, summaryMarkdown } from './summary.js'
+
+export { budgetsFail } from './budgets.js'
+
+/** What the build's size step hands back: budget results, and each entry's initial size beside the last build's. */
+export interface SizeCheck {
+  budgets: BudgetResult[]
+  sizes: EntrySize[]
+}
+
+/**
+ * The build step, run before the new manifest is written (the live one is still the last
+ * build's): each entry's size against the last build, and the budgets; over budget throws
+ * (fail: strict or CI) or adds a warning. A key that matches no entry is a warning. The
+ * summary and report.html are written first, so a build over budget still has them.
+ */
+export async function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[], summary: SummarySettings): Promise<SizeCheck> {
+  const base = baseManifest(summary, outDir, warnings)
+  const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, base.manifest, base.dir)
+  const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir, summary.cwd)
+  warnings.push(...unmatched)
+  // Before failing on a budget: a pull request's summary says what is over.
+  const targets = [summary.summary, summary.env.GITHUB_STEP_SUMMARY ?? '']
+  if (targets.some(Boolean)) appendSummary(targets, summary.cwd, summaryMarkdown(sizes, base.label, results))
+  if (summary.report) await writeReport(manifest, outDir, entries, base.manifest, summary.cwd)
+  if (over.length && fail) throw new KilnError(over)
+  warnings.push(...over)
+  return { budgets: results, sizes }
+}
+
+export interface SummarySettings {
+  cwd: string
+  /** --summary FILE, or ''. */
+  summary: string
+  /** --compare MANIFEST, or '': the last build's. */
+  compare: string
+  env: NodeJS.ProcessEnv
+  /** Also write report.html (report/html.ts). */
+  report: boolean
+}
+
+/** --compare's manifest (a warning when it cannot be read: a first run has no base), else the live one. */
+function baseManifest(s: SummarySettings, outDir: string, warnings: Message[]): { manifest: Manifest | null; dir: string; label: string } {
+  if (!s.compare) return { manifest: liveManifest(outDir), dir: outDir, label: 'the last build' }
+  const file = path.resolve(s.cwd, s.compare)
+  const manifest = readManifest(file)
+  if (!manifest) warnings.push(message(`--compare ${s.compare}: no manifest to compare with (missing or not a Kiln manifest); every entry shows as new`, null))
+  return { manifest, dir: path.dirname(file), label: `\`${s.compare.replace(/`/g, '')}\`` }
+}
