@@ -106,7 +106,7 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
     if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
       const about = first === 'help' && rest[0] ? commandNamed(rest[0]) : undefined
       if (about) return write(io.out, commandHelp(about))
-      if (first === undefined) throw usageError('Name a command: kiln build, watch, clean, verify, inspect or init', 'kiln --help describes each')
+      if (first === undefined) throw usageError(`Name a command: ${COMMANDS.map((c) => c.name).join(', ')}`, 'kiln --help describes each')
       return write(io.out, mainHelp())
     }
     if (first.startsWith('-')) throw usageError(`Name a command before ${first}`, 'e.g. kiln build --help')
