@@ -4,6 +4,7 @@
 // missing, corrupt, foreign or stale cache gives exactly the bytes a cold build gives.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import { statIfAny } from './walk.js'
 import path from 'node:path'
 import type { Fingerprint, Variant } from './workers/asset-jobs.js'
 import type { CompiledEntry } from './compilers/types.js'
@@ -100,7 +101,7 @@ export class BuildCache {
     const rec = this.prev?.compile?.[unit]
     if (!rec || rec.key !== key || !this.dir) return null
     for (const [p, size, mtimeMs, ino] of rec.inputs) {
-      const s = fs.statSync(p, { throwIfNoEntry: false })
+      const s = statIfAny(p)
       if (!s || s.size !== size || s.mtimeMs !== mtimeMs || s.ino !== ino) return null
     }
     for (const f of rec.files) {

@@ -4,6 +4,7 @@
 // on disk, is taken from the build cache without starting its compiler; editing a script
 // recompiles the scripts only, editing a partial only the stylesheets that import it.
 import fs from 'node:fs'
+import { statIfAny } from './walk.js'
 import path from 'node:path'
 import { KilnError, buildError, displayPath, type Message } from './diagnostics.js'
 import type { CompiledEntry, CompileResult } from './compilers/types.js'
@@ -173,7 +174,8 @@ async function runUnit(unit: Unit, key: string, config: ResolvedConfig, tools: T
     // Every file that decided the output, not only the sources: configs and packages met while resolving.
     const inputs = new Set([...read, ...resolutionInputs(read, config.cwd), ...projectFiles(config, postcssConfig), ...(unit.inputs ?? [])])
     const stats = [...inputs].sort().flatMap((p) => {
-      const s = fs.statSync(p, { throwIfNoEntry: false })
+      // Inputs include paths a url() or import named that lead nowhere (through a file, too long, a loop).
+      const s = statIfAny(p)
       return s ? [[p, s.size, s.mtimeMs, s.ino] as [string, number, number, number]] : []
     })
     // A time stamp in the future (an unpacked archive, clock skew) is no edit during this build.

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { findConfig, loadConfig, type ConfigEnv } from './config-file.js'
 import { buildError, displayPath, usageError } from './diagnostics.js'
 import { findProjectRoot, type ProjectRoot } from './project-root.js'
-import { realPath } from './walk.js'
+import { dirProblem, realPath } from './walk.js'
 import type { BuildSession } from './session.js'
 import type { ProgressSink } from './progress.js'
 import { configFromEnv, mergeOptions, OPTIONS, validateConfig, type KilnConfig, type ResolvedOptions } from './options.js'
@@ -80,13 +80,17 @@ export async function resolveConfig(options: BuildOptions = {}): Promise<Resolve
  * without end), and a root inside the output is ignored by kiln watch. Checked when a build starts.
  */
 export function checkLayout(config: ResolvedConfig): void {
+  const shown = (p: string) => displayPath(p, config.cwd) || '.'
+  // A path that cannot be a directory (through a file, too long, a link loop) is named, not left to fail later on.
+  for (const [dir, what, hint] of [[config.rootDir, 'the source root', 'point --root (KILN_ROOT, "root" in the config) at your assets'],
+    [config.outDir, 'the output directory', 'choose another --out (KILN_OUT, "out" in the config)']] as const) {
+    const p = dirProblem(dir)
+    if (p) throw buildError(`Cannot use ${shown(dir)} as ${what}: ${p.at === dir ? p.problem : `${shown(p.at)} ${p.problem}`}`, null, hint)
+  }
   const root = realPath(config.rootDir)
   const out = realPath(config.outDir)
   const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep)
-  const show = (given: string, real: string) => {
-    const shown = displayPath(given, config.cwd) || '.'
-    return real === path.resolve(given) ? shown : `${shown} (a link to ${displayPath(real, config.cwd) || '.'})`
-  }
+  const show = (given: string, real: string) => real === path.resolve(given) ? shown(given) : `${shown(given)} (a link to ${shown(real)})`
   const hint = 'keep them apart, e.g. --root app/assets --out public/assets ("root" and "out" in the config, KILN_ROOT and KILN_OUT)'
   if (within(out, root)) {
     throw buildError(out === root ? `The output directory ${show(config.outDir, out)} is the source root` : `The output directory ${show(config.outDir, out)} is inside the source root ${show(config.rootDir, root)}`,

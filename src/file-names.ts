@@ -14,11 +14,16 @@ import { displayPath, message, type Message } from './diagnostics.js'
 /** Control characters and the two line separators that regular expressions' `.` (and so every glob) never matches. */
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/
 
+/** A source's own name, in bytes: its outputs add '-XXXXXXXX', '.js', '.map' and '.br' to it within the usual 255. */
+const MAX_NAME_BYTES = 200
+
 /** What a name cannot be, or null when it is fine. `script`: the file is compiled by esbuild. */
 export function unrepresentable(logical: string, script: boolean): string | null {
   if (logical.includes('\\')) return 'contains a backslash, which is a path separator on Windows and never part of a manifest name'
   const control = CONTROL.exec(logical)
   if (control) return `contains a control character (${visible(control[0])}): glob patterns never match it, and it breaks line-based messages and logs`
+  const bytes = Buffer.byteLength(path.posix.basename(logical))
+  if (bytes > MAX_NAME_BYTES) return `is ${bytes} bytes long: with its fingerprint and a .map or .br after it, its output's name would pass the 255 bytes a file name may have (at most ${MAX_NAME_BYTES} here)`
   if (script && !/\.d\.[mc]?ts$/.test(logical)) {
     const c = /[#?%]/.exec(logical)
     if (c) return `contains '${c[0]}': esbuild writes the names of script chunks into import() paths as they are, where '${c[0]}' changes the URL`

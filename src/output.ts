@@ -238,6 +238,13 @@ export function hintFor(code: string | undefined, writing = true): string | unde
       return writing ? 'the artifact directory is not writable; check its permissions or choose another --out' : 'check the file\'s permissions'
     case 'ENOSPC':
       return 'the disk is full; free space (kiln clean) and build again'
+    case 'ENAMETOOLONG':
+      return 'the name is too long for the file system; shorten the source file\'s name (or the path to it)'
+    case 'ENOTDIR':
+    case 'EISDIR':
+      return writing ? 'a file stands where the artifact directory needs a directory (or the reverse); remove it or choose another --out' : 'a file stands where a directory is expected (or the reverse)'
+    case 'ELOOP':
+      return 'a symbolic link on the way is a loop; remove it'
     default:
       return undefined
   }

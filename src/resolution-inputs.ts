@@ -5,6 +5,7 @@
 // source, so each is a compile input: stat-checked by the cache and watched by kiln watch.
 import fs from 'node:fs'
 import path from 'node:path'
+import { statIfAny } from './walk.js'
 
 const CONFIGS = ['tsconfig.json', 'jsconfig.json']
 
@@ -38,7 +39,8 @@ export function resolutionInputs(files: Iterable<string>, projectRoot: string): 
 }
 
 function isFile(p: string): boolean {
-  return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false
+  // The files include paths a url() or import named that lead nowhere (through a file, too long, a loop).
+  return statIfAny(p)?.isFile() ?? false
 }
 
 /** A tsconfig and, transitively, the relative files it `extends` (package presets are covered by lockfiles). */

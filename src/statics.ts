@@ -12,6 +12,7 @@ import type { CompressSettings, Fingerprint, IngestResult, JobStats, Variant } f
 import { fingerprintName, hashOfDigest } from './fingerprint.js'
 import { fileError, type Stage } from './output.js'
 import { settingsKey } from './compress.js'
+import { statIfAny } from './walk.js'
 
 export interface StaticAsset {
   /** Logical name, or null for a referenced file outside the root (listed in `files` only). */
@@ -109,7 +110,7 @@ export class Statics implements StaticLookup {
   lookup(abs: string): Promise<StaticAsset | null> {
     const known = this.byPath.get(abs)
     if (known) return known
-    const stat = fs.statSync(abs, { throwIfNoEntry: false })
+    const stat = statIfAny(abs)
     if (!stat?.isFile()) return Promise.resolve(null)
     return this.add(abs, null)
   }

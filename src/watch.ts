@@ -5,6 +5,7 @@
 // leaves the last good one, and nothing is ever deleted. Stopping waits for a build in
 // flight to finish, so no temp file is left behind.
 import fs from 'node:fs'
+import { statIfAny } from './walk.js'
 import path from 'node:path'
 import { build, type BuildResult } from './build.js'
 import { resolveConfig, type BuildOptions } from './config.js'
@@ -94,7 +95,7 @@ export async function watch(options: BuildOptions, events: WatchEvents = {}): Pr
   }
   const follow = (paths: string[]) => {
     for (const p of paths) {
-      const isDir = fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false
+      const isDir = statIfAny(p)?.isDirectory() ?? false
       const dir = isDir ? p : path.dirname(p)
       const known = extra.get(dir)
       if (known === 'all') continue

@@ -32,6 +32,24 @@ const FAILING = [
   ['a config with an unknown key', (d) => write(d, { 'kiln.config.json': '{ "mnify": false }' }), /ERROR: Unknown option "mnify" in kiln\.config\.json\n  hint: did you mean "minify"\?/],
   ['a config file that throws', (d) => write(d, { 'kiln.config.mjs': "\nthrow new Error('no config for you')\n" }), /kiln\.config\.mjs:2:\d+: ERROR: Config file failed to load: no config for you/],
   ['an invalid browserslist query', (d) => write(d, { '.browserslistrc': 'chrome >> 5\n' }), /\.browserslistrc:1:1: ERROR: Invalid browserslist: /],
+  // Paths that cannot name a file (issue 14, point 16): each a file:line:col error with a hint, never an internal error.
+  ['a %00 in a url()', (d) => write(d, { 'assets/site.css': '.a {\n  background: url(images/a%00.png);\n}\n' }),
+    /assets\/site\.css:2:19: ERROR: url\(images\/a%00\.png\) holds a NUL byte \(%00\), which no file name can\n[^]*hint: remove the %00/],
+  ['a %00 in an @import', (d) => write(d, { 'assets/site.css': '@import "./a%00.css";\n' }), /assets\/site\.css:1:1: ERROR: @import "\.\/a%00\.css" holds a NUL byte[^]*hint: /],
+  ['an @import through a file (ENOTDIR)', (d) => write(d, { 'assets/site.css': '@import "./robots.txt/x.css";\n' }), /assets\/site\.css:1:1: ERROR: Cannot find "\.\/robots\.txt\/x\.css" imported by @import[^]*hint: /],
+  ['an @import of a name too long (ENAMETOOLONG)', (d) => write(d, { 'assets/site.css': `@import "./${'n'.repeat(300)}.css";\n` }), /assets\/site\.css:1:1: ERROR: Cannot find "\.\/n+\.css" imported by @import[^]*hint: /],
+  ['an import through a file (ENOTDIR)', (d) => write(d, { 'assets/admin.ts': "import x from './robots.txt/x.png'\nconsole.log(x)\n" }),
+    /^Build failed with 1 error:\nassets\/admin\.ts:1:15: ERROR: Could not resolve "\.\/robots\.txt\/x\.png"[^]*hint: "robots\.txt" is a file, not a directory/],
+  ['an import through a symbolic link loop (ELOOP)', (d) => (fs.symlinkSync('loop', path.join(d, 'loop')), write(d, { 'assets/admin.ts': "import x from '../loop/x.png'\nconsole.log(x)\n" })),
+    /^Build failed with 1 error:\nassets\/admin\.ts:1:15: ERROR: Could not resolve "\.\.\/loop\/x\.png"[^]*hint: "\.\.\/loop" is a symbolic link loop/],
+  ['a new URL() of a name too long (ENAMETOOLONG)', (d) => write(d, { 'assets/admin.ts': `console.log(new URL('./${'n'.repeat(300)}.png', import.meta.url))\n` }), /^assets\/admin\.ts:1:\d+: ERROR: /m],
+  ['an @import chain 300 stylesheets deep', (d) => write(d, Object.fromEntries([['assets/site.css', '@import "./chain/c0.css";\n'],
+    ...Array.from({ length: 300 }, (_, i) => [`assets/chain/c${i}.css`, i < 299 ? `@import "./c${i + 1}.css";\n.c${i} { color: red }\n` : '.end { color: red }\n'])])),
+    /assets\/chain\/c198\.css:1:1: ERROR: @import chain more than 200 stylesheets deep, from assets\/site\.css\n[^]*hint: flatten it/],
+  ['a source whose name is too long for its fingerprint', (d) => write(d, { [`assets/images/${'n'.repeat(240)}.png`]: 'x' }), /assets\/images\/n+\.png:1:1: ERROR: The name of assets\/images\/n+\.png is 244 bytes long[^]*hint: /],
+  ['an output directory under a file (ENOTDIR)', (d) => write(d, { 'kiln.config.json': '{ "out": "assets/robots.txt/out" }' }), /ERROR: Cannot use assets\/robots\.txt\/out as the output directory: assets\/robots\.txt is a file\n  hint: /],
+  ['a root through a symbolic link loop (ELOOP)', (d) => (fs.symlinkSync('rl', path.join(d, 'rl')), write(d, { 'kiln.config.json': '{ "root": "rl/assets" }' })),
+    /ERROR: Cannot use rl\/assets as the source root: a symbolic link on the way to it is a loop\n  hint: /],
 ]
 
 const failing = suite('bad input that must fail')
@@ -47,6 +65,7 @@ for (const [name, change, expected] of FAILING) {
       assert.is(r.code, 1, r.stderr)
       assert.match(r.stderr, /^Build failed with \d+ errors?:\n/)
       assert.match(r.stderr, expected)
+      assert.not.match(r.stderr, /internal error|\n\s+at \S.*:\d+:\d+\)?$/m)
       assert.equal(tree(path.join(dir, OUT)), before, 'the previous build is intact')
     } finally {
       remove(dir)

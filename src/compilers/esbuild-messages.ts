@@ -20,8 +20,21 @@ function location(loc: esbuild.Location | null, cwd: string, workDir: string): L
  * `workDir`: the build's absWorkingDir (default `cwd`); paths are printed relative to `cwd`.
  */
 export function fromEsbuild(m: esbuild.Message, cwd: string, root?: string, workDir = cwd): Message {
+  if (m.location && INSIDE_ESBUILD.test(m.location.file)) return pluginCrash(m)
   const notes: Note[] = m.notes.map((n) => ({ text: n.text, location: location(n.location, cwd, workDir) }))
   return { text: m.text, location: location(m.location, cwd, workDir), notes: unresolvedHints(m, cwd, root, workDir) ?? notes }
+}
+
+const INSIDE_ESBUILD = /[\\/]node_modules[\\/]esbuild[\\/]/
+
+/**
+ * A plugin that threw instead of returning an error: esbuild places the message at the frame
+ * in its own code that called the plugin, with the stack as the line. Neither is about the
+ * user's files; the message is kept, without them.
+ */
+function pluginCrash(m: esbuild.Message): Message {
+  const who = m.pluginName ? `the esbuild plugin "${m.pluginName}"` : 'an esbuild plugin'
+  return { text: m.text, location: null, notes: [{ text: `${who} failed on this input instead of reporting an error; please report it with the file that caused it` }] }
 }
 
 const UNRESOLVED = /^Could not resolve "(.+)"$/
@@ -56,5 +69,37 @@ function unresolvedHints(m: esbuild.Message, cwd: string, root: string | undefin
 /** The messages of an esbuild failure, or null when `err` is something else. */
 export function esbuildFailure(err: unknown): esbuild.Message[] | null {
   const e = err as { errors?: esbuild.Message[] }
-  return Array.isArray(e?.errors) && e.errors.length ? e.errors : null
+  return Array.isArray(e?.errors) && e.errors.length ? withReasons(e.errors) : null
+}
+
+const UNREADABLE = /^Cannot read (?:directory|file) "(.*)": (.*)$/
+const REASONS: Record<string, string> = {
+  'not a directory': 'is a file, not a directory',
+  'too many levels of symbolic links': 'is a symbolic link loop',
+  'file name too long': 'has a name too long for the file system',
+  'invalid argument': 'is not a valid file name',
+}
+
+/**
+ * On the way to an import, esbuild reports a directory it cannot read ("Cannot read directory
+ * "x": not a directory") with no location, beside the "Could not resolve" at the import: the
+ * reason becomes a note of that error, so every message has its file:line:col.
+ */
+function withReasons(messages: esbuild.Message[]): esbuild.Message[] {
+  const reasons = messages.filter((m) => !m.location && UNREADABLE.test(m.text))
+  const located = messages.filter((m) => m.location && UNRESOLVED.test(m.text))
+  if (!reasons.length || !located.length) return messages
+  const notes = new Map<esbuild.Message, esbuild.Note[]>()
+  for (const r of reasons) {
+    const [, dir, why] = UNREADABLE.exec(r.text)!
+    const note: esbuild.Note = { text: `"${dir}" ${REASONS[why!] ?? `cannot be read: ${why}`}`, location: null }
+    const base = path.basename(dir!)
+    const targets = located.filter((m) => UNRESOLVED.exec(m.text)![1]!.includes(base))
+    for (const m of targets.length ? targets : [located[0]!]) {
+      const list = notes.get(m) ?? []
+      if (!list.some((n) => n.text === note.text)) list.push(note)
+      notes.set(m, list)
+    }
+  }
+  return messages.filter((m) => !reasons.includes(m)).map((m) => (notes.has(m) ? { ...m, notes: [...notes.get(m)!, ...m.notes] } : m))
 }

@@ -25,6 +25,7 @@ import postcss, { CssSyntaxError, type AcceptedPlugin, type Root } from 'postcss
 import { displayPath, KilnError, message, type Location, type Message } from '../diagnostics.js'
 import { inlineImports, where } from '../css/inline-imports.js'
 import { fromCssSyntaxError, parseStylesheet, readStylesheet } from '../css/parse.js'
+import { checkNesting } from '../css/nesting.js'
 import { rewriteUrls } from '../css/rewrite-urls.js'
 import type { UrlPlaceholders } from '../css/url-placeholders.js'
 import type { StaticLookup } from '../statics.js'
@@ -62,6 +63,7 @@ export interface StyleRun {
 /** Runs steps 0–5; returns the CSS (with an inline source map when maps are on). Every file read joins `inputs`. */
 export async function runStylePipeline(run: StyleRun, o: StyleOptions, warnings: Message[], inputs: Set<string>): Promise<string> {
   const sheet = await parseSource(run, o, warnings, inputs)
+  checkNesting(sheet, o.cwd)
   const errors: Message[] = []
   const kilnImports: AcceptedPlugin = {
     postcssPlugin: 'kiln-imports',

@@ -10,6 +10,7 @@ import { displayPath, message, type Location, type Message } from '../diagnostic
 import type { StaticLookup } from '../statics.js'
 import { didYouMean, localReference, resolveReference } from './references.js'
 import { encodePath } from '../runtime/url-path.js'
+import { statIfAny } from '../walk.js'
 import type { UrlPlaceholders } from './url-placeholders.js'
 
 export interface UrlContext {
@@ -64,15 +65,20 @@ async function rewrite(url: string, decl: Declaration, ctx: UrlContext): Promise
   const ref = localReference(url)
   const from = decl.source?.input.file
   if (!ref || !from) return null
+  if (ref.pathname.includes('\0')) {
+    ctx.errors.push(message(`url(${url}) holds a NUL byte (%00), which no file name can`, locationOf(decl, url, ctx), 'remove the %00 from the URL'))
+    return null
+  }
   let abs = resolveReference(ref, from, ctx.root, ctx.publicPath, false)[0]!
-  let stat = fs.statSync(abs, { throwIfNoEntry: false })
+  // A path that names no file (through a file, too long, a NUL from %00, a link loop) is one that does not resolve.
+  let stat = statIfAny(abs)
   if (!stat) {
     // Compiled Sass/Less (or a plugin's output) keeps url()s as written in the partial that
     // has them; when the URL does not resolve from the stylesheet, try from that partial.
     const origin = originOf(decl)
     if (origin && origin !== from) {
       const alt = resolveReference(ref, origin, ctx.root, ctx.publicPath, false)[0]!
-      const altStat = fs.statSync(alt, { throwIfNoEntry: false })
+      const altStat = statIfAny(alt)
       if (altStat) [abs, stat] = [alt, altStat]
     }
   }

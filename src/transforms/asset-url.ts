@@ -9,10 +9,10 @@
 // on its own, like a CSS entry) and the URL names the compiled file; a script is not a URL
 // Kiln can give (a worker is built by workers.ts), except plain JavaScript asked for with
 // ?url, which is copied as written (a worklet, as Vite does).
-import fs from 'node:fs'
 import path from 'node:path'
 import { STYLE_EXTS } from '../compilers/preprocessors.js'
 import type { TransformRun } from './run.js'
+import { statIfAny } from '../walk.js'
 
 export const SCRIPT_EXT = /\.([cm]?[jt]sx?)$/i
 const PLAIN_JS = /\.[cm]?js$/i
@@ -33,7 +33,7 @@ export type FileUrl = { file: string } | { problem: string; hint?: string }
  * JavaScript is copied as it is (?url); otherwise any script is refused.
  */
 export async function fileUrl(run: TransformRun, abs: string, ancestry: string[], asWritten: boolean): Promise<FileUrl> {
-  const stat = fs.statSync(abs, { throwIfNoEntry: false })
+  const stat = statIfAny(abs)
   if (!stat) return { problem: 'missing' }
   if (!stat.isFile()) return { problem: `${displayName(run, abs)} is a directory, not a file` }
   if (isStylesheet(abs)) {

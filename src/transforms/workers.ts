@@ -5,13 +5,13 @@
 // for its fingerprinted entry. The worker joins the manifest's graph as a dynamic import of
 // the chunk that starts it. Options Kiln cannot read (a variable, a spread, a computed
 // `type`) are errors: the format depends on them.
-import fs from 'node:fs'
 import * as esbuild from 'esbuild'
 import { localReference } from '../css/references.js'
 import { displayName, SCRIPT_EXT } from './asset-url.js'
 import { resolveFrom, type Job } from './job.js'
 import { staticString, unwrap, type Node } from './parse.js'
 import { NestedFailure, type TransformRun } from './run.js'
+import { statIfAny } from '../walk.js'
 
 export type WorkerFormat = 'esm' | 'iife'
 
@@ -26,7 +26,7 @@ export async function worker(job: Job, node: Node, kind: string, arg: Node): Pro
   const format = workerFormat(job, (node.arguments as Node[])[1], kind)
   if (!format) return
   const abs = resolveFrom(job, ref.pathname)
-  if (!fs.statSync(abs, { throwIfNoEntry: false })?.isFile()) return job.error(arg, `Could not resolve ${JSON.stringify(spec)}`)
+  if (!statIfAny(abs)?.isFile()) return job.error(arg, `Could not resolve ${JSON.stringify(spec)}`)
   if (!SCRIPT_EXT.test(abs)) return job.error(arg, `new ${kind}(…) names ${displayName(job.run, abs)}, which is not a script (.js, .ts, .jsx, .tsx, .mjs, .cjs, .mts, .cts)`)
   if (abs === job.file || job.ancestry.includes(abs)) {
     return job.error(arg, `new ${kind}(…) starts ${displayName(job.run, abs)} from inside its own bundle: its fingerprint would depend on itself`, [
