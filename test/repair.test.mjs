@@ -11,7 +11,12 @@ import { kiln, manifestOf, remove, sampleApp, tree } from './helpers.mjs'
 
 const OUT = 'public/assets'
 // A static file big enough to get compressed variants, besides the sample app's scripts and stylesheets.
-const EXTRA = { 'assets/images/icons.svg': `<svg xmlns="http://www.w3.org/2000/svg">${'<symbol id="a"><path d="M0 0h24v24H0z"/></symbol>'.repeat(20)}</svg>` }
+const EXTRA = {
+  'assets/images/icons.svg': `<svg xmlns="http://www.w3.org/2000/svg">${'<symbol id="a"><path d="M0 0h24v24H0z"/></symbol>'.repeat(20)}</svg>`,
+  // Enough text that app.ts's output compresses by 5% (and gets a .br), whatever names esbuild picks.
+  'assets/app.ts': "import { greet } from './lib/shared'\nimport './lib/app.css'\nexport const msg: string = greet('app')\nimport('./lib/lazy').then((m) => m.run())\n" +
+    `export const text = '${'lorem ipsum dolor sit amet '.repeat(20)}'\n`,
+}
 const VERIFY = { KILN_VERIFY: '1' }
 
 let freshTree
