@@ -139,7 +139,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     await stage.abort()
     lock.release()
     if (madeOut) removeEmptyDirs(config.outDir, madeOut)
-    if (err instanceof KilnError) throw new KilnError(err.errors, [...warnings, ...err.warnings], err.kind)
+    if (err instanceof KilnError) throw Object.assign(new KilnError(err.errors, [...warnings, ...err.warnings], err.kind), { json: err.json })
     throw err
   } finally {
     await pool.close()

@@ -29,6 +29,8 @@ export class KilnError extends Error {
   readonly errors: Message[]
   readonly warnings: Message[]
   readonly kind: ErrorKind
+  /** What --json adds to a failure besides the messages (e.g. the budget results of a build over budget). */
+  json: Record<string, unknown> = {}
   constructor(errors: Message[], warnings: Message[] = [], kind: ErrorKind = 'build') {
     super(formatFailure(errors))
     this.name = 'KilnError'

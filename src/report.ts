@@ -29,7 +29,7 @@ export function sizeTable(sizes: EntrySize[]): string {
 
 export function reportFailure(e: KilnError, mode: ReportMode, out: NodeJS.WritableStream, err: NodeJS.WritableStream, durationMs: number) {
   if (mode === 'json') {
-    out.write(JSON.stringify({ ok: false, manifest: null, entries: 0, files: 0, warnings: e.warnings, errors: e.errors, durationMs }) + '\n')
+    out.write(JSON.stringify({ ok: false, manifest: null, entries: 0, files: 0, ...e.json, warnings: e.warnings, errors: e.errors, durationMs }) + '\n')
     return
   }
   if (mode !== 'quiet') for (const w of e.warnings) err.write(formatMessage(w, 'WARNING') + '\n')

@@ -126,6 +126,22 @@ json('should list each budget with the entry, its size, the limit and whether it
   }
 })
 
+json('should list the budgets in the --json of a build that fails on them too', async () => {
+  const dir = budgetApp()
+  try {
+    const size = await realSize(dir)
+    withBudgets(dir, { 'app.ts': size - 1 })
+    const r = await kiln(['build', '--json'], { cwd: dir, env: { CI: 'true' } })
+    assert.is(r.code, 1)
+    const out = JSON.parse(r.stdout)
+    assert.is(out.ok, false)
+    assert.equal(out.budgets.map((b) => [b.name, b.size, b.limit, b.ok]), [['app.ts', size, size - 1, false]])
+    assert.ok(out.errors[0].text.startsWith('app.ts is over its size budget'), r.stdout)
+  } finally {
+    remove(dir)
+  }
+})
+
 json('should measure gzip sizes with gzip: true, and total over every file a browser may fetch', async () => {
   const dir = budgetApp()
   try {

@@ -32,7 +32,7 @@ export async function checkSizes(budgets: Budgets, fail: boolean, manifest: Mani
   const targets = [summary.summary, summary.env.GITHUB_STEP_SUMMARY ?? '']
   if (targets.some(Boolean)) appendSummary(targets, summary.cwd, summaryMarkdown(sizes, base.label, results))
   if (summary.report) await writeReport(manifest, outDir, entries, base.manifest, summary.cwd)
-  if (over.length && fail) throw new KilnError(over)
+  if (over.length && fail) throw Object.assign(new KilnError(over), { json: { budgets: results, sizes } })
   warnings.push(...over)
   return { budgets: results, sizes }
 }
