@@ -46,6 +46,7 @@ const FAILING = [
   ['an @import chain 300 stylesheets deep', (d) => write(d, Object.fromEntries([['assets/site.css', '@import "./chain/c0.css";\n'],
     ...Array.from({ length: 300 }, (_, i) => [`assets/chain/c${i}.css`, i < 299 ? `@import "./c${i + 1}.css";\n.c${i} { color: red }\n` : '.end { color: red }\n'])])),
     /assets\/chain\/c198\.css:1:1: ERROR: @import chain more than 200 stylesheets deep, from assets\/site\.css\n[^]*hint: flatten it/],
+  ['blocks nested 5,000 deep', (d) => write(d, { 'assets/site.css': `.a {\n${'& .b { '.repeat(5000)}color: red${' }'.repeat(5000)}\n}\n` }), /assets\/site\.css:2:\d+: ERROR: Blocks nested more than 256 deep\n[^]*hint: flatten the nesting/],
   ['a source whose name is too long for its fingerprint', (d) => write(d, { [`assets/images/${'n'.repeat(240)}.png`]: 'x' }), /assets\/images\/n+\.png:1:1: ERROR: The name of assets\/images\/n+\.png is 244 bytes long[^]*hint: /],
   ['an output directory under a file (ENOTDIR)', (d) => write(d, { 'kiln.config.json': '{ "out": "assets/robots.txt/out" }' }), /ERROR: Cannot use assets\/robots\.txt\/out as the output directory: assets\/robots\.txt is a file\n  hint: /],
   ['a root through a symbolic link loop (ELOOP)', (d) => (fs.symlinkSync('rl', path.join(d, 'rl')), write(d, { 'kiln.config.json': '{ "root": "rl/assets" }' })),
