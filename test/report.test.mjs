@@ -199,6 +199,31 @@ html('should open from file:// with no console error and no request, show the ex
       const inside = await page.$$eval('#treemap button', (bs) => bs.map((b) => b.getAttribute('aria-label')))
       assert.ok(inside.some((l) => /^assets\/lib\/chart\.ts, \d+ B$/.test(l)), inside.join(' | '))
       assert.match(await page.textContent('#changes'), /app\.ts \(lazy\)/)
+      // WCAG AA: every element that shows text has a contrast of at least 4.5:1 (3:1 for large
+      // text) against the first opaque background behind it.
+      const lowContrast = await page.evaluate(() => {
+        const rgb = (c) => (c.match(/[\d.]+/g) ?? []).map(Number)
+        const lum = ([r, g, b]) => [r, g, b].map((v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0)
+        const background = (el) => {
+          for (let e = el; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor)
+            if (c.length === 3 || c[3] > 0.99) return c.slice(0, 3)
+          }
+          return [255, 255, 255]
+        }
+        const bad = []
+        for (const el of document.querySelectorAll('body *')) {
+          const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())
+          const style = getComputedStyle(el)
+          if (!own || style.visibility === 'hidden' || style.display === 'none' || !el.getClientRects().length) continue
+          const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))]
+          const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)
+          const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && Number(style.fontWeight) >= 700)
+          if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`)
+        }
+        return bad
+      })
+      assert.equal(lowContrast, [], `${width}: text below WCAG AA contrast`)
       const shot = await page.screenshot({ fullPage: true })
       const blank = await (await context.newPage()).screenshot()
       assert.ok(shot.length > blank.length * 2, 'the screenshot is not blank')
