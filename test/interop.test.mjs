@@ -361,7 +361,15 @@ else {
       await ok(dir, ['build', '--format', 'vite'])
       const { build } = await import(pathToFileURL(path.join(HERE, 'node_modules/vite8/dist/node/index.js')).href)
       const root = path.join(dir, 'assets')
-      await build({ root, configFile: false, logLevel: 'silent', build: { manifest: true, outDir: path.join(dir, 'vite-out'), emptyOutDir: true, assetsInlineLimit: 0, rollupOptions: { input: ['app.ts', 'admin.ts', 'site.css'].map((f) => path.join(root, f)) } } })
+      // Vite's build sets process.env.NODE_ENV=production for the whole process; put it back, or
+      // every later npm install in this uvu run would skip devDependencies.
+      const nodeEnv = process.env.NODE_ENV
+      try {
+        await build({ root, configFile: false, logLevel: 'silent', build: { manifest: true, outDir: path.join(dir, 'vite-out'), emptyOutDir: true, assetsInlineLimit: 0, rollupOptions: { input: ['app.ts', 'admin.ts', 'site.css'].map((f) => path.join(root, f)) } } })
+      } finally {
+        if (nodeEnv === undefined) delete process.env.NODE_ENV
+        else process.env.NODE_ENV = nodeEnv
+      }
       const theirs = JSON.parse(fs.readFileSync(path.join(dir, 'vite-out/.vite/manifest.json'), 'utf8'))
       const ours = JSON.parse(fs.readFileSync(path.join(dir, 'public/assets/.vite/manifest.json'), 'utf8'))
       const FIELDS = new Set(['file', 'name', 'names', 'src', 'isEntry', 'isDynamicEntry', 'imports', 'dynamicImports', 'css', 'assets', 'integrity'])

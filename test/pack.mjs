@@ -23,5 +23,14 @@ export function pack() {
 /** `npm install <tarball> [...more]` in `dir` (which needs a package.json). */
 export function installTarball(dir, more = [], { dev = true } = {}) {
   const { tarball } = pack()
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...(dev ? ['--save-dev'] : []), tarball, ...more], { cwd: dir, stdio: 'pipe', encoding: 'utf8' })
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...(dev ? ['--save-dev'] : []), tarball, ...more], { cwd: dir, stdio: 'pipe', encoding: 'utf8', env: userEnv() })
+}
+
+/**
+ * The environment a user's shell would have: no NODE_ENV=production (a library imported by an
+ * earlier test in this process may have set it, and npm then skips devDependencies, kiln-assets
+ * among them) and no npm_* settings inherited from the `npm test` running us.
+ */
+export function userEnv(extra = {}) {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !/^npm_/i.test(k) && !k.startsWith('KILN_'))), ...extra }
 }

@@ -11,7 +11,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { project, remove, REPO } from './helpers.mjs'
-import { pack } from './pack.mjs'
+import { pack, userEnv } from './pack.mjs'
 
 /** The commands of every block marked for `kind`, comments stripped, in README order. */
 export function readmeCommands(kind) {
@@ -54,7 +54,7 @@ app('should run every command of the marked blocks in an empty directory', async
   assert.ok(commands.includes('npm install -D kiln-assets'), 'the README installs the package by its npm name')
   assert.ok(commands.includes('npm start'))
   const dir = project({}, 'kiln-readme-')
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KILN_'))), npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }
+  const env = userEnv({ npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' })
   try {
     for (const command of commands) {
       if (command === 'npm start') {
