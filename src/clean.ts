@@ -133,7 +133,7 @@ function readLive(live: string, cwd: string): { text: string; files: string[] } 
   let text: string
   try {
     text = fs.readFileSync(live, 'utf8')
-    return { text, files: [...validateManifest(JSON.parse(text), shown).files.keys()] }
+    return { text, files: Object.keys(validateManifest(JSON.parse(text), shown).files) }
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     const why = e instanceof ManifestError ? e.message.replace(/^Kiln manifest .*?: /, '').replace(/\. Run `kiln build`.*$/, '')
@@ -165,13 +165,24 @@ function readHistory(out: string, cwd: string): HistoryManifest[] {
     try {
       const text = fs.readFileSync(abs, 'utf8')
       if (`${contentHash(text)}.json` !== e.name) continue
-      const files = [...validateManifest(JSON.parse(text), displayPath(abs, cwd)).files.keys()]
+      const files = historyFiles(JSON.parse(text), displayPath(abs, cwd))
       found.push({ file: `${HISTORY_DIR}/${e.name}`, mtimeMs: fs.statSync(abs).mtimeMs, files })
     } catch {
       // not a history copy
     }
   }
   return found.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.file < b.file ? -1 : 1))
+}
+
+/**
+ * The files a history copy lists. A copy written by kiln-assets < 0.2.0 (version 1) lists them
+ * under the same `files` keys, with records a version 2 record extends: read through the same
+ * checks, so clean never removes a file that a kept old build names.
+ */
+function historyFiles(data: unknown, shown: string): string[] {
+  const v1 = data && typeof data === 'object' && (data as { version?: unknown }).version === 1
+  const m = v1 ? { ...(data as object), version: 2, assets: {} } : data
+  return Object.keys(validateManifest(m, shown).files)
 }
 
 function filesOf(text: string): string[] {

@@ -9,4 +9,4 @@ export { resolveConfig, type BuildOptions, type ResolvedConfig } from './config.
 export { defineConfig, OPTIONS, type KilnConfig } from './options.js'
 export { KilnError, formatMessage, formatFailure, type Message, type Location } from './diagnostics.js'
 export { parseFingerprint, fingerprintName, type ParsedName } from './fingerprint.js'
-export { MANIFEST_VERSION, type Manifest, type AssetRecord, type FileRecord } from './manifest.js'
+export { MANIFEST_VERSION, type Manifest, type Asset, type FileRecord } from './manifest.js'

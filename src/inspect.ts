@@ -7,16 +7,25 @@ import { MANIFEST_NAME } from './manifest.js'
 import { closest } from './runtime/closest.js'
 import { readManifest } from './runtime/index.js'
 import { ManifestError } from './runtime/errors.js'
-import type { AssetRecord, FileRecord } from './runtime/validate.js'
+import { mimeType } from './runtime/mime.js'
+import { checkAll, type Encoding, type FileRecord, type ValidManifest } from './runtime/validate.js'
 import { encodePath } from './runtime/url-path.js'
 
 export interface InspectResult {
   manifest: string
   name: string
   /** The asset, when NAME is a logical name. */
-  asset: (AssetRecord & { url: string }) | null
+  asset: InspectedAsset | null
   /** When NAME is an output file: the file and the logical names whose graph includes it. */
   file: (FileRecord & { file: string; usedBy: string[] }) | null
+}
+
+/** A logical name's file, its record and URL; each variant with its own size, as the terminal shows it. */
+export interface InspectedAsset extends Omit<FileRecord, 'encodings'> {
+  file: string
+  type: string
+  url: string
+  encodings?: Partial<Record<Encoding, { file: string; size: number }>>
 }
 
 export async function inspect(name: string, options: BuildOptions = {}): Promise<InspectResult> {
@@ -25,21 +34,32 @@ export async function inspect(name: string, options: BuildOptions = {}): Promise
   const shown = displayPath(manifestPath, config.cwd)
   let m
   try {
-    m = readManifest(manifestPath)
+    m = checkAll(readManifest(manifestPath))
   } catch (err) {
     if (err instanceof ManifestError) throw buildError(err.message.replace(manifestPath, shown))
     throw err
   }
   const url = (file: string) => m.publicPath + encodePath(file)
-  const asset = m.assets.get(name)
-  if (asset) return { manifest: shown, name, asset: { ...asset, url: url(asset.file) }, file: null }
-  const rec = m.files.get(name)
+  const file = m.assets[name]
+  if (file !== undefined) return { manifest: shown, name, asset: { file, type: mimeType(file), ...m.files[file]!, url: url(file), encodings: variantsOf(m, file) }, file: null }
+  const rec = m.files[name]
+  const names = Object.keys(m.assets)
   if (rec) {
-    const usedBy = [...m.assets].filter(([, a]) => [a.file, a.map, ...(a.css ?? []), ...(a.imports ?? []), ...(a.dynamicImports ?? []), ...Object.values(a.encodings ?? {}).map((e) => e?.file)].includes(name)).map(([n]) => n)
-    return { manifest: shown, name, asset: null, file: { ...rec, file: name, usedBy } }
+    const uses = (f: string) => {
+      const r = m.files[f]!
+      return [f, r.map, ...(r.css ?? []), ...(r.imports ?? []), ...(r.dynamicImports ?? []), ...Object.values(r.encodings ?? {})].includes(name)
+    }
+    const usedBy = names.filter((n) => uses(m.assets[n]!))
+    const { integrity, size } = rec
+    return { manifest: shown, name, asset: null, file: { integrity, size, file: name, usedBy } }
   }
-  const near = closest(name, [...m.assets.keys()], 3)
-  throw buildError(`'${name}' is not in ${shown}`, null, near.length ? `did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : `it lists ${m.assets.size} assets; names are paths relative to the source root, e.g. '${[...m.assets.keys()][0] ?? 'app.ts'}'`)
+  const near = closest(name, names, 3)
+  throw buildError(`'${name}' is not in ${shown}`, null, near.length ? `did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : `it lists ${names.length} assets; names are paths relative to the source root, e.g. '${names[0] ?? 'app.ts'}'`)
+}
+
+function variantsOf(m: ValidManifest, file: string): InspectedAsset['encodings'] {
+  const list = Object.entries(m.files[file]!.encodings ?? {})
+  return list.length ? Object.fromEntries(list.map(([enc, f]) => [enc, { file: f, size: m.files[f!]!.size }])) : undefined
 }
 
 export function formatInspect(r: InspectResult): string {

@@ -9,7 +9,7 @@ import { hashStream } from './fingerprint.js'
 import { MANIFEST_NAME, type Manifest } from './manifest.js'
 import { checkFormats } from './formats/index.js'
 import { ManifestError } from './runtime/errors.js'
-import { validateManifest, type FileRecord } from './runtime/validate.js'
+import { validateManifest, type Dict, type FileRecord } from './runtime/validate.js'
 
 export interface Problem {
   file: string | null
@@ -29,7 +29,7 @@ export async function verify(options: BuildOptions = {}): Promise<VerifyResult> 
   const manifestPath = path.join(config.outDir, MANIFEST_NAME)
   const shown = displayPath(manifestPath, config.cwd)
   const result: VerifyResult = { ok: false, manifest: shown, files: 0, bytes: 0, problems: [] }
-  let files: Map<string, FileRecord>
+  let files: Dict<FileRecord>
   let data: unknown
   try {
     data = JSON.parse(fs.readFileSync(manifestPath, 'utf8'))
@@ -41,7 +41,8 @@ export async function verify(options: BuildOptions = {}): Promise<VerifyResult> 
     result.problems.push({ file: MANIFEST_NAME, text })
     return result
   }
-  const queue = [...files]
+  const queue = Object.entries(files) as [string, FileRecord][]
+  result.files = queue.length
   await Promise.all(Array.from({ length: 8 }, async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const [file, rec] = item
@@ -53,7 +54,6 @@ export async function verify(options: BuildOptions = {}): Promise<VerifyResult> 
   // The compatibility manifests (sprockets, propshaft, django, vite) must say what Kiln's says.
   result.problems.push(...checkFormats(config.outDir, data as Manifest, config.formats))
   result.problems.sort((a, b) => (a.text < b.text ? -1 : 1))
-  result.files = files.size
   result.ok = result.problems.length === 0
   return result
 }

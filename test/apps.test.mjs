@@ -29,7 +29,7 @@ import { SourceMapConsumer } from 'source-map-js'
 import { loadManifest } from '../dist/runtime/index.js'
 import { serveAssets } from '../dist/runtime/serve.js'
 import { chromiumAvailable, launchChromium, listen } from './browser-helpers.mjs'
-import { BIN, REPO } from './helpers.mjs'
+import { assetOf, BIN, REPO } from './helpers.mjs'
 
 const APPS = path.join(REPO, 'test', 'apps')
 const PREFIXES = ['/assets/', '/static/']
@@ -189,7 +189,7 @@ function checkArtifact(app) {
  */
 function checkSourceMap(work, manifest, { asset, css, file, find, source, line }) {
   const out = path.join(work, 'public/assets')
-  const name = asset ? manifest.assets[asset]?.file : css ? manifest.assets[css]?.css?.[0] : Object.keys(manifest.files).find((f) => new RegExp(file).test(f) && !/\.(map|br|gz)$/.test(f))
+  const name = asset ? manifest.assets[asset] : css ? assetOf(manifest, css)?.css?.[0] : Object.keys(manifest.files).find((f) => new RegExp(file).test(f) && !/\.(map|br|gz)$/.test(f))
   const what = asset ? `asset ${asset}` : css ? `the CSS of ${css}` : `a file matching /${file}/`
   if (!name) return `no output for ${what}`
   const text = fs.readFileSync(path.join(out, name), 'utf8')

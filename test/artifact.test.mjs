@@ -6,7 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import Ajv from 'ajv/dist/2020.js'
 import { build, parseFingerprint } from '../dist/index.js'
-import { kiln, manifestOf, project, remove, sampleApp, sri, tree, write, REPO } from './helpers.mjs'
+import { assetEntries, kiln, manifestOf, project, remove, sampleApp, sri, tree, write, REPO } from './helpers.mjs'
 
 const OUT = 'public/assets'
 
@@ -102,7 +102,7 @@ immutability('should keep every old file and rename only the edited image and it
       if (f === 'manifest.json') continue
       assert.ok(after[f] && after[f].equals(bytes), `${f} is kept byte for byte`)
     }
-    const changed = Object.keys(m2.assets).filter((n) => m2.assets[n].file !== m1.assets[n].file).sort()
+    const changed = Object.keys(m2.assets).filter((n) => m2.assets[n] !== m1.assets[n]).sort()
     assert.equal(changed, ['images/logo.svg', 'site.css'], 'the image and the stylesheet that references it')
     const added = Object.keys(m2.files).filter((f) => !m1.files[f])
     assert.is(added.filter((f) => !/\.(br|gz)$/.test(f)).length, 3, 'new: the image, the stylesheet and its map')
@@ -119,9 +119,9 @@ immutability('should rename a JS entry when only its source map changes', async 
     const m1 = (await build({ cwd: dir, env: {} })).manifestData
     write(dir, { 'assets/admin.ts': "// a comment changes the map, not the code\nimport { greet } from './lib/shared'\nconsole.log(greet('admin'))\n" })
     const m2 = (await build({ cwd: dir, env: {} })).manifestData
-    const code = (m) => fs.readFileSync(path.join(dir, OUT, m.assets['admin.ts'].file), 'utf8').replace(/\/\/# sourceMappingURL=.*/, '')
+    const code = (m) => fs.readFileSync(path.join(dir, OUT, m.assets['admin.ts']), 'utf8').replace(/\/\/# sourceMappingURL=.*/, '')
     assert.is(code(m1), code(m2))
-    assert.is.not(m1.assets['admin.ts'].file, m2.assets['admin.ts'].file)
+    assert.is.not(m1.assets['admin.ts'], m2.assets['admin.ts'])
   } finally {
     remove(dir)
   }
@@ -131,12 +131,12 @@ immutability('should put back exactly the bytes its name promises where a finger
   const dir = sampleApp()
   try {
     const m = (await build({ cwd: dir, env: {} })).manifestData
-    const file = path.join(dir, OUT, m.assets['robots.txt'].file)
+    const file = path.join(dir, OUT, m.assets['robots.txt'])
     fs.writeFileSync(file, 'tampered with, longer')
     fs.rmSync(path.join(dir, OUT, 'manifest.json'))
     const r = await kiln(['build'], { cwd: dir })
     assert.is(r.code, 0, r.stderr)
-    assert.match(r.stderr, `WARNING: repaired ${OUT}/${m.assets['robots.txt'].file} (was 21 bytes, expected 14)`)
+    assert.match(r.stderr, `WARNING: repaired ${OUT}/${m.assets['robots.txt']} (was 21 bytes, expected 14)`)
     assert.equal(fs.readFileSync(file), fs.readFileSync(path.join(dir, 'assets/robots.txt')))
   } finally {
     remove(dir)
@@ -175,7 +175,7 @@ integrity('should record integrity and size that match the bytes of every file',
       assert.is(rec.integrity, sri(bytes), f)
       assert.is(rec.size, bytes.length, f)
     }
-    for (const a of Object.values(m.assets)) assert.equal({ integrity: a.integrity, size: a.size }, m.files[a.file])
+    for (const [name, file] of Object.entries(m.assets)) assert.ok(m.files[file], `${name}: ${file} has its one record in files`)
   } finally {
     remove(dir)
   }
@@ -192,7 +192,10 @@ integrity('should validate against the shipped JSON Schema, with sorted keys and
     assert.ok(validate(m), JSON.stringify(validate.errors))
     const broken = { ...m, files: { '../escape.js': { integrity: 'sha384-x', size: 1 } } }
     assert.not.ok(validate(broken), 'the schema rejects paths outside the directory')
-    assert.is(text, JSON.stringify(m, null, 2) + '\n')
+    // Version 2's layout: top-level keys in a fixed order, one line per entry (compact, keys sorted).
+    const block = (o) => `{\n${Object.keys(o).map((k) => `    ${JSON.stringify(k)}: ${JSON.stringify(o[k])}`).join(',\n')}\n  }`
+    assert.is(text, `{\n  "version": 2,\n  "publicPath": ${JSON.stringify(m.publicPath)},\n  "assets": ${block(m.assets)},\n  "files": ${block(m.files)}\n}\n`)
+    for (const rec of Object.values(m.files)) assert.equal(Object.keys(rec), Object.keys(rec).sort())
     assert.equal(Object.keys(m.assets), Object.keys(m.assets).sort())
     assert.equal(Object.keys(m.files), Object.keys(m.files).sort())
     const history = fs.readdirSync(path.join(dir, OUT, 'manifests'))
@@ -211,7 +214,7 @@ integrity('should name every output name-HASH.ext, with maps beside their files 
       const parsed = parseFingerprint(f.replace(/\.map$/, ''))
       assert.ok(parsed, `${f} is fingerprinted`)
     }
-    for (const [name, a] of Object.entries(m.assets)) {
+    for (const [name, a] of assetEntries(m)) {
       if (!a.map) continue
       assert.is(a.map, `${a.file}.map`, name)
       const text = fs.readFileSync(path.join(dir, OUT, a.file), 'utf8')

@@ -5,7 +5,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kiln, manifestOf, project, remove, write } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, write } from './helpers.mjs'
 
 // Distinct sizes: the package is the biggest, then medium, then small; the entry's own code is tiny.
 const text = (n, seed) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((i * seed + (i >> 3)) % 26))).join('')
@@ -25,7 +25,7 @@ async function realSize(dir) {
   const r = await kiln(['build', '--no-compress'], { cwd: dir, env: { CI: '' } })
   assert.is(r.code, 0, r.stderr)
   const m = manifestOf(dir)
-  const a = m.assets['app.ts']
+  const a = assetOf(m, 'app.ts')
   return [a.file, ...(a.imports ?? []), ...(a.css ?? [])].reduce((n, f) => n + m.files[f].size, 0)
 }
 
@@ -151,7 +151,7 @@ json('should measure gzip sizes with gzip: true, and total over every file a bro
     assert.is(r.code, 0, r.stderr)
     const [app, total] = JSON.parse(r.stdout).budgets
     const m = manifestOf(dir)
-    const file = m.assets['app.ts'].file
+    const file = m.assets['app.ts']
     assert.is(app.size, zlib.gzipSync(fs.readFileSync(path.join(dir, 'public/assets', file)), { level: 9 }).length)
     assert.is(app.limit, 1000000)
     const browserFiles = Object.keys(m.files).filter((f) => !f.endsWith('.map'))

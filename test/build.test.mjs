@@ -5,7 +5,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { build, KilnError } from '../dist/index.js'
-import { kiln, project, remove, sampleApp, write } from './helpers.mjs'
+import { assetEntries, assetOf, kiln, project, remove, sampleApp, write } from './helpers.mjs'
 
 const run = (cwd, options = {}) => build({ cwd, env: {}, ...options })
 const read = (dir, file) => fs.readFileSync(path.join(dir, 'public/assets', file), 'utf8')
@@ -20,7 +20,7 @@ kinds('should emit root-level JS/TS/CSS as entries, partials only through them, 
     assert.equal(names, ['admin.ts', 'app.ts', 'data/info.json', 'images/dot.png', 'images/logo.svg', 'robots.txt', 'site.css'])
     const files = Object.keys(r.manifestData.files)
     assert.not.ok(files.some((f) => f.includes('shared') || f.includes('partials') || f.includes('secret') || f.includes('node_modules')), files.join())
-    assert.ok(fs.existsSync(path.join(dir, 'public/assets', r.manifestData.assets['robots.txt'].file)))
+    assert.ok(fs.existsSync(path.join(dir, 'public/assets', r.manifestData.assets['robots.txt'])))
   } finally {
     remove(dir)
   }
@@ -30,9 +30,9 @@ kinds('should replace the default entries with the configured globs', async () =
   const dir = sampleApp({ 'assets/pages/home.ts': 'console.log(1)\n', 'assets/pages/about.tsx': 'console.log(2)\n' })
   try {
     const r = await run(dir, { entries: ['pages/*.{ts,tsx}', 'site.css'] })
-    const entries = Object.entries(r.manifestData.assets).filter(([, a]) => a.type !== 'image/png' && a.type !== 'image/svg+xml' && a.type !== 'text/plain')
+    const entries = assetEntries(r.manifestData).filter(([, a]) => a.type !== 'image/png' && a.type !== 'image/svg+xml' && a.type !== 'text/plain')
     assert.equal(entries.map(([n]) => n).sort(), ['pages/about.tsx', 'pages/home.ts', 'site.css'])
-    assert.match(r.manifestData.assets['pages/home.ts'].file, /^pages\/home-[A-Z2-7]{8}\.js$/)
+    assert.match(r.manifestData.assets['pages/home.ts'], /^pages\/home-[A-Z2-7]{8}\.js$/)
   } finally {
     remove(dir)
   }
@@ -52,10 +52,10 @@ kinds('should build names with spaces and non-ASCII characters', async () => {
   const dir = project({ 'assets/my app.ts': "import u from './img/café logo.svg'\nconsole.log(u)\n", 'assets/img/café logo.svg': '<svg/>', 'assets/ünï.css': '.a{background:url("img/café logo.svg")}' })
   try {
     const r = await run(dir)
-    const svg = r.manifestData.assets['img/café logo.svg'].file
+    const svg = r.manifestData.assets['img/café logo.svg']
     assert.match(svg, /^img\/café logo-[A-Z2-7]{8}\.svg$/)
-    assert.ok(read(dir, r.manifestData.assets['my app.ts'].file).includes(`new URL("${encodeURIComponent('img')}/${encodeURIComponent(path.basename(svg))}",import.meta.url)`))
-    assert.ok(read(dir, r.manifestData.assets['ünï.css'].file).includes(`url(img/${encodeURIComponent(path.basename(svg))})`))
+    assert.ok(read(dir, r.manifestData.assets['my app.ts']).includes(`new URL("${encodeURIComponent('img')}/${encodeURIComponent(path.basename(svg))}",import.meta.url)`))
+    assert.ok(read(dir, r.manifestData.assets['ünï.css']).includes(`url(img/${encodeURIComponent(path.basename(svg))})`))
   } finally {
     remove(dir)
   }
@@ -90,7 +90,7 @@ kinds('should follow a symlink that stays inside the root', async () => {
   try {
     fs.symlinkSync(path.join(dir, 'assets/images'), path.join(dir, 'assets/pictures'))
     const r = await run(dir)
-    assert.is(r.manifestData.assets['pictures/logo.svg'].integrity, r.manifestData.assets['images/logo.svg'].integrity)
+    assert.is(assetOf(r.manifestData, 'pictures/logo.svg').integrity, assetOf(r.manifestData, 'images/logo.svg').integrity)
   } finally {
     remove(dir)
   }
@@ -115,8 +115,8 @@ graph('should record shared chunks, dynamic imports and CSS imported from JS', a
   const dir = sampleApp()
   try {
     const { manifestData: m } = await run(dir)
-    const app = m.assets['app.ts']
-    const admin = m.assets['admin.ts']
+    const app = assetOf(m, 'app.ts')
+    const admin = assetOf(m, 'admin.ts')
     assert.match(app.file, /^app-[A-Z2-7]{8}\.js$/)
     assert.is(app.type, 'text/javascript')
     assert.ok(app.imports.length >= 1)
@@ -139,8 +139,8 @@ graph('should turn an imported static file into its fingerprinted URL relative t
   const dir = sampleApp({ 'assets/app.ts': "import logo from './images/logo.svg'\nexport default logo\n" })
   try {
     const { manifestData: m } = await run(dir, { publicPath: '/static' })
-    const js = read(dir, m.assets['app.ts'].file)
-    assert.ok(js.includes(`new URL("${m.assets['images/logo.svg'].file}",import.meta.url).href`), js)
+    const js = read(dir, m.assets['app.ts'])
+    assert.ok(js.includes(`new URL("${m.assets['images/logo.svg']}",import.meta.url).href`), js)
     assert.not.ok(js.includes('/static/'), 'the public path is chosen at run time, not written into scripts')
     assert.is(Object.keys(m.files).filter((f) => f.endsWith('.svg')).length, 1, 'the svg is written once')
   } finally {
@@ -152,9 +152,9 @@ graph('should point url()s in JS-imported CSS at the same fingerprinted files, a
   const dir = sampleApp({ 'assets/lib/app.css': '.app { user-select: none; background: url(../images/dot.png) }\n', 'package.json': '{"browserslist": ["safari 12"]}' })
   try {
     const { manifestData: m } = await run(dir)
-    const css = read(dir, m.assets['app.ts'].css[0])
+    const css = read(dir, assetOf(m, 'app.ts').css[0])
     // Relative to the written stylesheet (as in CSS entries), so the artifact works under any prefix.
-    assert.ok(css.includes(`url(${m.assets['images/dot.png'].file})`), css)
+    assert.ok(css.includes(`url(${m.assets['images/dot.png']})`), css)
     assert.ok(css.includes('-webkit-user-select:none'), css)
     assert.is(Object.keys(m.files).filter((f) => f.endsWith('.png')).length, 1)
   } finally {
@@ -167,8 +167,8 @@ graph('should compile for the browserslist targets', async () => {
   const modern = project({ 'assets/app.ts': code, 'package.json': '{"browserslist": ["chrome 120"]}' })
   const old = project({ 'assets/app.ts': code, '.browserslistrc': 'chrome 60\n' })
   try {
-    const a = read(modern, (await run(modern)).manifestData.assets['app.ts'].file)
-    const b = read(old, (await run(old)).manifestData.assets['app.ts'].file)
+    const a = read(modern, (await run(modern)).manifestData.assets['app.ts'])
+    const b = read(old, (await run(old)).manifestData.assets['app.ts'])
     assert.ok(a.includes('?.'), a)
     assert.not.ok(b.includes('?.'), b)
   } finally {

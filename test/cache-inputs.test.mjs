@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert'
 import { kiln, manifestOf, project, remove, write } from './helpers.mjs'
 
 function script(dir, name = 'app.ts') {
-  return fs.readFileSync(path.join(dir, 'public/assets', manifestOf(dir).assets[name].file), 'utf8')
+  return fs.readFileSync(path.join(dir, 'public/assets', manifestOf(dir).assets[name]), 'utf8')
 }
 
 async function build(dir) {

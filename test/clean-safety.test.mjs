@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kiln, manifestOf, project, remove, sampleApp, tree, write } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, sampleApp, tree, write } from './helpers.mjs'
 
 const OUT = 'public/assets'
 
@@ -30,7 +30,7 @@ dirs('should remove only the directories its own removals emptied', async () => 
   try {
     await ok(dir, ['build'])
     const v1 = manifestOf(dir)
-    const only = v1.assets['old/deep/only.txt'].file
+    const only = v1.assets['old/deep/only.txt']
     fs.rmSync(path.join(dir, 'assets/old'), { recursive: true })
     await ok(dir, ['build'])
     // Directories Kiln never made: empty ones, and one that is empty but for an empty one.
@@ -59,10 +59,11 @@ live('should refuse, deleting nothing, when the live manifest is not a valid man
     const m = manifestOf(dir)
     const broken = {
       'not JSON': '{"version": 1, "files": {',
-      'no assets': JSON.stringify({ version: 1, publicPath: '/assets/', files: {} }),
-      'a file without a size': JSON.stringify({ ...m, files: { ...m.files, [m.assets['app.ts'].file]: { integrity: m.assets['app.ts'].integrity } } }),
-      'another version': JSON.stringify({ ...m, version: 2 }),
-      'a path outside the directory': JSON.stringify({ ...m, files: { ...m.files, '../../package.json': { integrity: m.assets['app.ts'].integrity, size: 1 } } }),
+      'no assets': JSON.stringify({ version: 2, publicPath: '/assets/', files: {} }),
+      'a file without a size': JSON.stringify({ ...m, files: { ...m.files, [m.assets['app.ts']]: { integrity: assetOf(m, 'app.ts').integrity } } }),
+      'another version': JSON.stringify({ ...m, version: 3 }),
+      'a version 1 manifest': JSON.stringify({ ...m, version: 1 }),
+      'a path outside the directory': JSON.stringify({ ...m, files: { ...m.files, '../../package.json': { integrity: assetOf(m, 'app.ts').integrity, size: 1 } } }),
     }
     for (const [what, text] of Object.entries(broken)) {
       fs.writeFileSync(path.join(dir, OUT, 'manifest.json'), text)
@@ -129,7 +130,7 @@ history('should not let a source file under manifests/ displace a history manife
     write(dir, { 'assets/lib/lazy.ts': "export function run(): void {\n  console.log('v3')\n}\n", 'assets/manifests/data.json': '{ "v": 3 }\n' })
     await ok(dir, ['build'])
     const v3 = manifestOf(dir)
-    assert.match(v3.assets['manifests/data.json'].file, /^manifests\/data-[A-Z2-7]{8}\.json$/)
+    assert.match(v3.assets['manifests/data.json'], /^manifests\/data-[A-Z2-7]{8}\.json$/)
     await ok(dir, ['clean', '--age', '0', '--keep', '1'])
     for (const f of [...Object.keys(v2.files), ...Object.keys(v3.files)]) assert.ok(fs.existsSync(path.join(dir, OUT, f)), `${f} kept: the previous build is kept`)
     assert.is((await ok(dir, ['verify'])).code, 0)
@@ -168,7 +169,7 @@ temps('should never take a source named *.kiln-tmp for a temp file, and sweep on
     const r = JSON.parse((await ok(dir, ['clean', '--age', '0', '--keep', '1', '--json'])).stdout)
     const files = tree(out)
     for (const f of [...Object.keys(v1.files), ...Object.keys(v2.files)]) assert.ok(files[f], `${f} is still there`)
-    assert.match(v2.assets['notes.kiln-tmp'].file, /^notes-[A-Z2-7]{8}\.kiln-tmp$/)
+    assert.match(v2.assets['notes.kiln-tmp'], /^notes-[A-Z2-7]{8}\.kiln-tmp$/)
     assert.not.ok(files[deadTemp] || files[legacyTemp], 'the dead build\'s temp files are gone')
     assert.ok(files[liveTemp], 'a live process\'s temp file is not touched')
     assert.not.ok(r.removed.some((f) => f.file.endsWith('.kiln-tmp') && !f.file.startsWith('.kiln-tmp/') && !f.file.includes('/.')), 'no artifact taken for a temp file')

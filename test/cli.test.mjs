@@ -4,7 +4,7 @@ import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
-import { BIN, kiln, manifestOf, project, remove, sampleApp, REPO } from './helpers.mjs'
+import { assetEntries, BIN, kiln, manifestOf, project, remove, sampleApp, REPO } from './helpers.mjs'
 
 const help = suite('kiln --help and --version')
 
@@ -160,7 +160,7 @@ const ROWS = [
     observe: (dir) => !jsOf(dir).includes('\n  ') },
   { name: 'sourcemap', flag: ['--sourcemap'], env: ['KILN_SOURCEMAP', 'false'], file: { sourcemap: true },
     expect: { flag: true, env: false, file: true, default: true },
-    observe: (dir) => 'map' in Object.values(anyManifest(dir).assets).find((a) => a.type === 'text/javascript') },
+    observe: (dir) => 'map' in assetEntries(anyManifest(dir)).find(([, a]) => a.type === 'text/javascript')[1] },
 ]
 
 function anyManifest(dir) {
@@ -173,7 +173,7 @@ function anyManifest(dir) {
 
 function jsOf(dir) {
   const m = anyManifest(dir)
-  const a = Object.values(m.assets).find((x) => x.type === 'text/javascript')
+  const [, a] = assetEntries(m).find(([, x]) => x.type === 'text/javascript')
   return fs.readFileSync(path.join(dir, 'public/assets', a.file), 'utf8')
 }
 

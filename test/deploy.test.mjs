@@ -43,7 +43,7 @@ classic('should detect, compile with the cache in CACHE_DIR and settings from EN
     assert.is(first.code, 0, first.out)
     assert.match(first.out, '-----> Building assets with Kiln')
     assert.is(manifestOf(app).publicPath, '/static/', 'KILN_PUBLIC_PATH from ENV_DIR')
-    assert.ok(fs.readFileSync(path.join(app, OUT, manifestOf(app).assets['admin.ts'].file), 'utf8').includes('\n  '), 'KILN_MINIFY from ENV_DIR')
+    assert.ok(fs.readFileSync(path.join(app, OUT, manifestOf(app).assets['admin.ts']), 'utf8').includes('\n  '), 'KILN_MINIFY from ENV_DIR')
     assert.ok(fs.existsSync(path.join(cache, 'kiln/state-v1.json')), 'the cache lives in CACHE_DIR')
     fs.rmSync(path.join(app, 'public'), { recursive: true })
     const second = sh(path.join(bin, 'compile'), [app, cache, env])

@@ -110,7 +110,7 @@ durable('should fsync every file a build writes, and its directories, before the
     // A rebuild writes only what changed, and a file gone missing is written again (a repair).
     fs.writeFileSync(log, '')
     write(dir, { 'assets/lib/lazy.ts': "export function run(): void {\n  console.log('v2')\n}\n" })
-    fs.rmSync(path.join(dir, OUT, manifestOf(dir).assets['fonts/deep/a.txt'].file))
+    fs.rmSync(path.join(dir, OUT, manifestOf(dir).assets['fonts/deep/a.txt']))
     r = await kiln(['build'], { cwd: dir, env })
     assert.is(r.code, 0, r.stderr)
     assert.ok(checkOrder(dir, log) >= 2, 'the changed chunk and the repaired file were checked')

@@ -8,7 +8,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { build, KilnError } from '../dist/index.js'
 import { djangoManifestHash } from '../dist/formats/django.js'
-import { kiln, manifestOf, project, remove, sampleApp, tree, write } from './helpers.mjs'
+import { assetEntries, assetOf, kiln, manifestOf, project, remove, sampleApp, tree, write } from './helpers.mjs'
 
 const OUT = 'public/assets'
 const SPROCKETS = '.sprockets-manifest-1de3fc88ca9e795ba452f7dc9027774d.json'
@@ -72,11 +72,11 @@ shapes('should write the Sprockets manifest: assets by name, files with logical_
     const m = (await run(dir, { formats: ['sprockets'] })).manifestData
     const s = readJson(dir, SPROCKETS)
     assert.equal(Object.keys(s).sort(), ['assets', 'files'])
-    for (const [name, a] of Object.entries(m.assets)) assert.is(s.assets[name], a.file, name)
-    const app = s.files[m.assets['app.ts'].file]
+    for (const [name, file] of Object.entries(m.assets)) assert.is(s.assets[name], file, name)
+    const app = s.files[m.assets['app.ts']]
     assert.is(app.logical_path, 'app.js')
-    assert.is(app.size, m.assets['app.ts'].size)
-    assert.is(app.integrity, m.assets['app.ts'].integrity)
+    assert.is(app.size, assetOf(m, 'app.ts').size)
+    assert.is(app.integrity, assetOf(m, 'app.ts').integrity)
     assert.is(app.digest, Buffer.from(app.integrity.slice('sha384-'.length), 'base64').toString('hex'))
     assert.is(app.mtime, '1970-01-01T00:00:00+00:00')
     assert.equal(Object.keys(s.files).sort(), [...new Set(Object.values(s.assets))].sort(), 'every file named, and only those')
@@ -93,7 +93,7 @@ shapes('should write Propshaft\'s { name: { digested_path, integrity } } and Dja
     const d = readJson(dir, FILES.django)
     assert.equal(Object.keys(d).sort(), ['paths', 'version'])
     assert.is(d.version, '1.0')
-    for (const [name, a] of Object.entries(m.assets)) {
+    for (const [name, a] of assetEntries(m)) {
       assert.equal(p[name], { digested_path: a.file, integrity: a.integrity }, name)
       assert.is(d.paths[name], a.file, name)
     }
@@ -109,16 +109,16 @@ shapes('should write Vite\'s manifest: entries with imports and dynamicImports n
     const m = (await run(dir, { formats: ['vite'] })).manifestData
     const v = readJson(dir, FILES.vite)
     const app = v['app.ts']
-    assert.equal({ ...app, imports: undefined, dynamicImports: undefined }, { file: m.assets['app.ts'].file, name: 'app', src: 'app.ts', isEntry: true, integrity: m.assets['app.ts'].integrity, css: m.assets['app.ts'].css, imports: undefined, dynamicImports: undefined })
-    assert.equal(app.imports.map((k) => v[k].file), m.assets['app.ts'].imports)
-    assert.equal(app.dynamicImports.map((k) => v[k].file), m.assets['app.ts'].dynamicImports)
+    assert.equal({ ...app, imports: undefined, dynamicImports: undefined }, { file: m.assets['app.ts'], name: 'app', src: 'app.ts', isEntry: true, integrity: assetOf(m, 'app.ts').integrity, css: assetOf(m, 'app.ts').css, imports: undefined, dynamicImports: undefined })
+    assert.equal(app.imports.map((k) => v[k].file), assetOf(m, 'app.ts').imports)
+    assert.equal(app.dynamicImports.map((k) => v[k].file), assetOf(m, 'app.ts').dynamicImports)
     for (const k of [...app.imports, ...app.dynamicImports]) {
       assert.ok(k.startsWith('_'), k)
       assert.is(v[k].integrity, m.files[v[k].file].integrity)
     }
     assert.is(v[app.dynamicImports[0]].isDynamicEntry, true)
-    assert.equal(v['site.css'], { file: m.assets['site.css'].file, name: 'site', src: 'site.css', isEntry: true, integrity: m.assets['site.css'].integrity })
-    assert.equal(v['images/logo.svg'], { file: m.assets['images/logo.svg'].file, src: 'images/logo.svg', integrity: m.assets['images/logo.svg'].integrity })
+    assert.equal(v['site.css'], { file: m.assets['site.css'], name: 'site', src: 'site.css', isEntry: true, integrity: assetOf(m, 'site.css').integrity })
+    assert.equal(v['images/logo.svg'], { file: m.assets['images/logo.svg'], src: 'images/logo.svg', integrity: assetOf(m, 'images/logo.svg').integrity })
   } finally {
     remove(dir)
   }
@@ -135,19 +135,19 @@ names('should also map app.js and app.css for app.ts, page.js for page.tsx, unle
   try {
     const m = (await run(dir, { formats: ALL })).manifestData
     const paths = readJson(dir, FILES.django).paths
-    assert.is(paths['app.js'], m.assets['app.ts'].file)
-    assert.is(paths['app.css'], m.assets['app.ts'].css[0])
-    assert.is(paths['page.js'], m.assets['page.tsx'].file)
-    assert.is(paths['admin.js'], m.assets['admin.ts'].file)
-    assert.is(paths['site.css'], m.assets['site.css'].file)
-    assert.is(readJson(dir, SPROCKETS).assets['app.js'], m.assets['app.ts'].file)
-    assert.is(readJson(dir, FILES.propshaft)['app.css'].digested_path, m.assets['app.ts'].css[0])
+    assert.is(paths['app.js'], m.assets['app.ts'])
+    assert.is(paths['app.css'], assetOf(m, 'app.ts').css[0])
+    assert.is(paths['page.js'], m.assets['page.tsx'])
+    assert.is(paths['admin.js'], m.assets['admin.ts'])
+    assert.is(paths['site.css'], m.assets['site.css'])
+    assert.is(readJson(dir, SPROCKETS).assets['app.js'], m.assets['app.ts'])
+    assert.is(readJson(dir, FILES.propshaft)['app.css'].digested_path, assetOf(m, 'app.ts').css[0])
     assert.equal(readJson(dir, FILES.vite)['app.js'], readJson(dir, FILES.vite)['app.ts'])
     // A real app.css wins over the stylesheet app.ts imports.
     write(dir, { 'assets/app.css': '.real { color: red }\n' })
     const m2 = (await run(dir, { formats: ['django'] })).manifestData
-    assert.is(readJson(dir, FILES.django).paths['app.css'], m2.assets['app.css'].file)
-    assert.is.not(m2.assets['app.css'].file, m2.assets['app.ts'].css[0])
+    assert.is(readJson(dir, FILES.django).paths['app.css'], m2.assets['app.css'])
+    assert.is.not(m2.assets['app.css'], assetOf(m2, 'app.ts').css[0])
   } finally {
     remove(dir)
   }
@@ -193,8 +193,8 @@ merge('should keep foreign entries and replace Kiln\'s own from an earlier build
     const v1 = (await run(dir, { formats: ALL })).manifestData
     write(dir, { 'assets/images/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"><g id="v2"/></svg>' })
     const v2 = (await run(dir, { formats: ALL })).manifestData
-    const oldLogo = v1.assets['images/logo.svg'].file
-    const newLogo = v2.assets['images/logo.svg'].file
+    const oldLogo = v1.assets['images/logo.svg']
+    const newLogo = v2.assets['images/logo.svg']
     assert.is.not(oldLogo, newLogo)
 
     const s = readJson(dir, SPROCKETS)
@@ -340,7 +340,7 @@ verifying('should pass a fresh build and report an entry that differs from Kiln\
     const d = readJson(dir, FILES.django)
     const appFile = d.paths['app.ts']
     d.paths['app.ts'] = 'app-WRONG000.js'
-    d.paths['gone.png'] = manifestOf(dir).assets['images/logo.svg'].file
+    d.paths['gone.png'] = manifestOf(dir).assets['images/logo.svg']
     fs.writeFileSync(path.join(dir, OUT, FILES.django), JSON.stringify(d))
     fs.rmSync(path.join(dir, OUT, FILES.vite))
     const r = await kiln(['verify'], { cwd: dir })

@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { mimeType } from '../dist/runtime/mime.js'
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const BIN = path.join(REPO, 'bin', 'kiln.js')
@@ -58,6 +59,20 @@ export function tree(dir) {
 
 export function manifestOf(dir, out = 'public/assets') {
   return JSON.parse(fs.readFileSync(path.join(dir, out, 'manifest.json'), 'utf8'))
+}
+
+/**
+ * What a logical name resolves to in a (version 2) manifest: its file, that file's record
+ * (integrity, size, and for an entry its graph and variants) and its content type.
+ */
+export function assetOf(m, name) {
+  const file = Object.hasOwn(m.assets, name) ? m.assets[name] : undefined
+  return file === undefined ? undefined : { file, type: mimeType(file), ...m.files[file] }
+}
+
+/** Every [logical name, assetOf(m, name)] of a manifest. */
+export function assetEntries(m) {
+  return Object.keys(m.assets).map((name) => [name, assetOf(m, name)])
 }
 
 export function sri(bytes) {

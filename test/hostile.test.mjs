@@ -11,7 +11,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import autocannon from 'autocannon'
 import { build } from '../dist/index.js'
-import { manifestOf, remove, sampleApp, write, REPO } from './helpers.mjs'
+import { assetOf, manifestOf, remove, sampleApp, write, REPO } from './helpers.mjs'
 
 const OUT = 'public/assets'
 const SECRET = 'HOSTILE-SECRET-7f3a'
@@ -63,8 +63,8 @@ function raw(port, request) {
 
 /** Every hostile request, as raw HTTP/1.1 text. */
 function hostileRequests(m) {
-  const listed = m.assets['images/logo.svg'].file
-  const json = m.assets['data/big.json'].file
+  const listed = m.assets['images/logo.svg']
+  const json = m.assets['data/big.json']
   const dot = ['..', '%2e%2e', '%2E%2E', '.%2e', '%2e.', '%252e%252e', '%c0%ae%c0%ae', '%e0%80%ae%e0%80%ae', '%c0%2e%c0%2e', '..%00', '%00..']
   const slash = ['/', '%2f', '%2F', '%252f', '\\', '%5c', '%5C', '%c0%af', '%e0%80%af']
   const targets = []
@@ -105,7 +105,7 @@ hostile('should never serve a byte outside the manifest, nor crash, over hundred
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(res.toString('latin1'))?.[1] ?? 0)
       if (status === 200 || status === 206 || status === 304) served++
     }
-    const ok = await raw(port, `GET /assets/${m.assets['images/logo.svg'].file} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    const ok = await raw(port, `GET /assets/${m.assets['images/logo.svg']} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
     assert.match(ok.toString('latin1'), /^HTTP\/1\.1 200 /, 'still serving after all of them')
     assert.is(child.exitCode, null, 'the server process is alive')
     console.log(`  hostile requests: ${requests.length} sent, ${served} answered with a listed file, 0 leaks, 0 crashes`)
@@ -120,12 +120,12 @@ hostile('should hold 200 keep-alive connections with zero errors and return to i
   const { child, port } = await startServer(dir)
   try {
     const m = manifestOf(dir)
-    const json = m.assets['data/big.json']
+    const json = assetOf(m, 'data/big.json')
     const requests = [
-      { path: `/assets/${m.assets['images/logo.svg'].file}` },
+      { path: `/assets/${m.assets['images/logo.svg']}` },
       { path: `/assets/${json.file}`, headers: { 'accept-encoding': 'br, gzip' } },
       { path: `/assets/${json.file}`, headers: { range: 'bytes=100-999' } },
-      { path: `/assets/${m.assets['site.css'].file}`, headers: { 'if-none-match': `"${m.assets['site.css'].integrity}"` } },
+      { path: `/assets/${m.assets['site.css']}`, headers: { 'if-none-match': `"${assetOf(m, 'site.css').integrity}"` } },
       { path: '/assets/nope.js' },
     ]
     await autocannon({ url: `http://127.0.0.1:${port}`, connections: 10, amount: 200, requests })

@@ -15,7 +15,7 @@ async function builtCss(files) {
   try {
     const r = await kiln(['build', '--no-minify', '--strict'], { cwd: dir })
     assert.is(r.code, 0, r.stderr)
-    return fs.readFileSync(path.join(dir, OUT, manifestOf(dir).assets['site.css'].file), 'utf8')
+    return fs.readFileSync(path.join(dir, OUT, manifestOf(dir).assets['site.css']), 'utf8')
   } finally {
     remove(dir)
   }

@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fromManifest } from '../dist/runtime/index.js'
-import { kiln, manifestOf, remove, sampleApp, write, REPO } from './helpers.mjs'
+import { assetEntries, kiln, manifestOf, remove, sampleApp, write, REPO } from './helpers.mjs'
 
 const HERE = path.join(REPO, 'test', 'readers')
 const RAILS_READER = path.join(HERE, 'rails_reader.rb')
@@ -272,7 +272,7 @@ else {
       await djangoRead(dir, ['collectstatic'])
       await ok(dir, STATIC)
       const m = manifestOf(dir, 'static')
-      const [name, asset] = Object.entries(m.assets).find(([, a]) => a.encodings?.br && a.encodings?.gzip)
+      const [name, asset] = assetEntries(m).find(([, a]) => a.encodings?.br && a.encodings?.gzip)
       const bytes = fs.readFileSync(path.join(dir, 'static', asset.file))
       server = spawn(python.python, [DJANGO_READER, path.join(dir, 'static'), 'serve'], { stdio: ['ignore', 'pipe', 'inherit'] })
       const { port } = await new Promise((resolve, reject) => {

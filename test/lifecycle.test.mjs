@@ -6,7 +6,7 @@ import http from 'node:http'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kiln, manifestOf, project, remove, sampleApp, tree, write, REPO } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, sampleApp, tree, write, REPO } from './helpers.mjs'
 
 const OUT = 'public/assets'
 
@@ -119,15 +119,15 @@ verifying('should pass a fresh build and catch each kind of damage with its own 
     const pass = await ok(dir, ['verify'])
     assert.match(pass.stdout, /^OK: public\/assets\/manifest\.json lists \d+ files/)
     const m = manifestOf(dir)
-    const file = (name) => path.join(dir, OUT, m.assets[name].file)
+    const file = (name) => path.join(dir, OUT, m.assets[name])
     const damage = [
-      ['a deleted file', () => fs.rmSync(file('robots.txt')), `${m.assets['robots.txt'].file}: missing`],
-      ['a truncated file', () => fs.truncateSync(file('site.css'), 10), `${m.assets['site.css'].file}: is 10 bytes, the manifest says ${m.assets['site.css'].size} (truncated or replaced)`],
+      ['a deleted file', () => fs.rmSync(file('robots.txt')), `${m.assets['robots.txt']}: missing`],
+      ['a truncated file', () => fs.truncateSync(file('site.css'), 10), `${m.assets['site.css']}: is 10 bytes, the manifest says ${assetOf(m, 'site.css').size} (truncated or replaced)`],
       ['a flipped byte', () => {
         const b = fs.readFileSync(file('images/logo.svg'))
         b[3] ^= 1
         fs.writeFileSync(file('images/logo.svg'), b)
-      }, `${m.assets['images/logo.svg'].file}: does not match its integrity (its bytes changed)`],
+      }, `${m.assets['images/logo.svg']}: does not match its integrity (its bytes changed)`],
     ]
     fs.cpSync(path.join(dir, OUT), path.join(dir, 'pristine'), { recursive: true })
     for (const [what, hurt, message] of damage) {
@@ -140,11 +140,11 @@ verifying('should pass a fresh build and catch each kind of damage with its own 
       fs.cpSync(path.join(dir, 'pristine'), path.join(dir, OUT), { recursive: true })
     }
     const json = JSON.parse(fs.readFileSync(path.join(dir, OUT, 'manifest.json'), 'utf8'))
-    json.assets['app.ts'].css = ['nowhere.css']
+    json.files[json.assets['app.ts']].css = ['nowhere.css']
     fs.writeFileSync(path.join(dir, OUT, 'manifest.json'), JSON.stringify(json))
     const outside = await kiln(['verify', '--json'], { cwd: dir })
     assert.is(outside.code, 1)
-    assert.match(JSON.parse(outside.stdout).problems[0].text, 'assets["app.ts"].css[0] names a file that is not in "files"')
+    assert.match(JSON.parse(outside.stdout).problems[0].text, `files[${JSON.stringify(json.assets['app.ts'])}].css[0] names a file that is not in "files"`)
     fs.writeFileSync(path.join(dir, OUT, 'manifest.json'), '{ "version": 1, "assets": ')
     const malformed = await kiln(['verify'], { cwd: dir })
     assert.is(malformed.code, 1)
@@ -164,12 +164,12 @@ inspecting('should show how a name resolves, answer for output files, and sugges
     await ok(dir, ['build'])
     const m = manifestOf(dir)
     const r = await ok(dir, ['inspect', 'app.ts'])
-    for (const part of [`file:       ${m.assets['app.ts'].file}`, `url:        /assets/${m.assets['app.ts'].file}`, `integrity:  ${m.assets['app.ts'].integrity}`, `css:        ${m.assets['app.ts'].css[0]}`, `lazy:       ${m.assets['app.ts'].dynamicImports[0]}`]) {
+    for (const part of [`file:       ${m.assets['app.ts']}`, `url:        /assets/${m.assets['app.ts']}`, `integrity:  ${assetOf(m, 'app.ts').integrity}`, `css:        ${assetOf(m, 'app.ts').css[0]}`, `lazy:       ${assetOf(m, 'app.ts').dynamicImports[0]}`]) {
       assert.ok(r.stdout.includes(part), `${part}\n${r.stdout}`)
     }
     const json = JSON.parse((await ok(dir, ['inspect', 'app.ts', '--json'])).stdout)
-    assert.is(json.asset.file, m.assets['app.ts'].file)
-    const chunk = m.assets['app.ts'].imports[0]
+    assert.is(json.asset.file, m.assets['app.ts'])
+    const chunk = assetOf(m, 'app.ts').imports[0]
     const byFile = await ok(dir, ['inspect', chunk])
     assert.match(byFile.stdout, /used by: admin\.ts, app\.ts/)
     const miss = await kiln(['inspect', 'app.js'], { cwd: dir })
@@ -223,7 +223,7 @@ watching('should rebuild on changes, keep the last good manifest on errors, reco
     assert.not.ok(fs.readFileSync(path.join(dir, OUT, 'manifest.json')).equals(good))
     write(dir, { 'kiln.config.json': JSON.stringify({ minify: false }) })
     await untilOutput(child, /Built 3 entries/)
-    const js = fs.readFileSync(path.join(dir, OUT, manifestOf(dir).assets['admin.ts'].file), 'utf8')
+    const js = fs.readFileSync(path.join(dir, OUT, manifestOf(dir).assets['admin.ts']), 'utf8')
     assert.ok(js.includes('\n  '), 'a config change rebuilds with the new options')
     const code = await new Promise((resolve) => {
       child.on('exit', resolve)
@@ -295,7 +295,7 @@ incremental('should rebuild scripts from esbuild\'s incremental context, and sto
     assert.is(builds.length, 2)
     assert.equal(builds[1].steps.compile, ['scripts'])
     assert.is(builds[1].steps.esbuild, 'incremental')
-    const lazy = builds[1].manifestData.assets['app.ts'].dynamicImports[0]
+    const lazy = assetOf(builds[1].manifestData, 'app.ts').dynamicImports[0]
     assert.ok(fs.readFileSync(path.join(dir, OUT, lazy), 'utf8').includes('incremental'))
   } finally {
     await handle.stop()

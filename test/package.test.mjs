@@ -89,8 +89,8 @@ install('should install into a fresh app with npm install <tarball>', async () =
   const b = await npxKiln(['build'], dir)
   assert.is(b.code, 0, b.stderr)
   const m = manifestOf(dir)
-  const expected = `/assets/${m.assets['app.ts'].file}`
-  assert.ok(fs.existsSync(path.join(dir, 'public', 'assets', m.assets['app.ts'].file)))
+  const expected = `/assets/${m.assets['app.ts']}`
+  assert.ok(fs.existsSync(path.join(dir, 'public', 'assets', m.assets['app.ts'])))
 
   write(dir, {
     'check.mjs': "import { loadManifest } from 'kiln-assets/runtime'\nimport { serveAssets } from 'kiln-assets/serve'\nconsole.log(loadManifest().url('app.ts'), typeof serveAssets)\n",
@@ -167,9 +167,9 @@ client('should declare as URLs only files that Kiln builds into URLs', async () 
   const b = await npxKiln(['build', '--root', 'urls', '--out', 'urls-out', '--no-minify', '--no-compress'], dir)
   assert.is(b.code, 0, b.stderr)
   const m = manifestOf(dir, 'urls-out')
-  const js = fs.readFileSync(path.join(dir, 'urls-out', m.assets['all.ts'].file), 'utf8')
+  const js = fs.readFileSync(path.join(dir, 'urls-out', m.assets['all.ts']), 'utf8')
   // Relative to the entry (at the root of the artifact), resolved against import.meta.url when it runs.
-  for (const e of exts) assert.ok(js.includes(`new URL(${JSON.stringify(m.assets[`files/f.${e}`].file)}, import.meta.url)`), `import of .${e} gives its URL`)
+  for (const e of exts) assert.ok(js.includes(`new URL(${JSON.stringify(m.assets[`files/f.${e}`])}, import.meta.url)`), `import of .${e} gives its URL`)
 })
 
 packed.run()

@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kiln, manifestOf, project, remove, sampleApp, tree, write } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, sampleApp, tree, write } from './helpers.mjs'
 import { loadManifest } from '../dist/runtime/index.js'
 
 const OUT = 'public/assets'
@@ -88,8 +88,8 @@ links('should build a root that is a symbolic link, as the directory it points a
     assert.is(r.code, 0, r.stderr)
     const m = manifestOf(dir)
     assert.equal(Object.keys(m.assets).sort(), ['admin.ts', 'app.ts', 'images/dot.png', 'images/logo.svg', 'robots.txt', 'site.css'])
-    assert.ok(m.assets['app.ts'].css?.length, 'the CSS the entry imports')
-    assert.ok(m.assets['app.ts'].dynamicImports?.length, 'the lazy chunk')
+    assert.ok(assetOf(m, 'app.ts').css?.length, 'the CSS the entry imports')
+    assert.ok(assetOf(m, 'app.ts').dynamicImports?.length, 'the lazy chunk')
     assert.is((await kiln(['verify'], { cwd: dir })).code, 0)
   } finally {
     remove(dir)
@@ -110,13 +110,13 @@ links('should build an entry that is a symbolic link to a file inside the root, 
     assert.is(r.code, 0, r.stderr)
     assert.not.match(r.stderr, /internal error/)
     const m = manifestOf(dir)
-    const js = fs.readFileSync(path.join(dir, OUT, m.assets['widget.ts'].file), 'utf8')
+    const js = fs.readFileSync(path.join(dir, OUT, m.assets['widget.ts']), 'utf8')
     assert.match(js, 'greet("widget")')
-    assert.match(m.assets['widget.ts'].file, /^widget-[A-Z2-7]{8}\.js$/, 'named after the link')
-    assert.ok(m.assets['widget.ts'].css?.length, 'the CSS it imports')
-    const css = fs.readFileSync(path.join(dir, OUT, m.assets['theme.css'].file), 'utf8')
+    assert.match(m.assets['widget.ts'], /^widget-[A-Z2-7]{8}\.js$/, 'named after the link')
+    assert.ok(assetOf(m, 'widget.ts').css?.length, 'the CSS it imports')
+    const css = fs.readFileSync(path.join(dir, OUT, m.assets['theme.css']), 'utf8')
     assert.match(css, '.parts')
-    assert.match(css, m.assets['images/logo.svg'].file)
+    assert.match(css, m.assets['images/logo.svg'])
     assert.is((await kiln(['verify'], { cwd: dir })).code, 0)
   } finally {
     remove(dir)
@@ -130,8 +130,8 @@ links('should build an entry and a link to it as two entries with their own outp
     const r = await kiln(['build', '--strict'], { cwd: dir })
     assert.is(r.code, 0, r.stderr)
     const m = manifestOf(dir)
-    assert.match(m.assets['admin.ts'].file, /^admin-/)
-    assert.match(m.assets['alias.ts'].file, /^alias-/)
+    assert.match(m.assets['admin.ts'], /^admin-/)
+    assert.match(m.assets['alias.ts'], /^alias-/)
   } finally {
     remove(dir)
   }

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { SourceMapConsumer } from 'source-map-js'
-import { kiln, manifestOf, project, remove, write, REPO } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, write, REPO } from './helpers.mjs'
 
 const OUT = 'public/assets'
 const read = (dir, file) => fs.readFileSync(path.join(dir, OUT, file), 'utf8')
@@ -58,13 +58,13 @@ entries('should compile a .scss entry with @use of a partial and of a package, w
   try {
     ok(await build(dir, ['--strict']))
     const m = manifestOf(dir)
-    assert.match(m.assets['theme.scss'].file, /^theme-[A-Z2-7]{8}\.css$/)
-    assert.match(m.assets['theme.scss'].map, /^theme-[A-Z2-7]{8}\.css\.map$/)
-    const css = read(dir, m.assets['theme.scss'].file)
+    assert.match(m.assets['theme.scss'], /^theme-[A-Z2-7]{8}\.css$/)
+    assert.match(assetOf(m, 'theme.scss').map, /^theme-[A-Z2-7]{8}\.css\.map$/)
+    const css = read(dir, m.assets['theme.scss'])
     assert.match(css, /\.theme\{color:#123456;border:1px solid (#00ff00|#0f0|lime)\}/)
-    assert.match(css, `.from-partial{src:url(${m.assets['fonts/a.woff2'].file})}`, 'a url() in a partial resolves from the partial')
-    assert.match(read(dir, m.assets['indented.sass'].file), /\.indented\{border:1px solid (#ff0000|#f00|red)\}/, '.sass and a package\'s `sass` field')
-    assert.match(read(dir, m.assets['pkg.scss'].file), /\.pkg-url\{border:1px solid/, 'pkg: URLs')
+    assert.match(css, `.from-partial{src:url(${m.assets['fonts/a.woff2']})}`, 'a url() in a partial resolves from the partial')
+    assert.match(read(dir, m.assets['indented.sass']), /\.indented\{border:1px solid (#ff0000|#f00|red)\}/, '.sass and a package\'s `sass` field')
+    assert.match(read(dir, m.assets['pkg.scss']), /\.pkg-url\{border:1px solid/, 'pkg: URLs')
     for (const name of Object.keys(m.assets)) assert.not.match(name, /_root-partial|_vars/, `${name} is a partial`)
     assert.not.ok(Object.keys(m.files).some((f) => /\.s[ac]ss$/.test(f)), 'Sass sources are never copied')
   } finally {
@@ -81,7 +81,7 @@ entries('should rebuild the entry when a partial changes, and only then', async 
     write(dir, { 'assets/styles/_vars.scss': '$fg: #abcdef;\n' })
     const again = JSON.parse((await build(dir, ['--json'])).stdout)
     assert.ok(again.steps.compile.includes('style:theme.scss'), JSON.stringify(again.steps.compile))
-    assert.match(read(dir, manifestOf(dir).assets['theme.scss'].file), 'color:#abcdef')
+    assert.match(read(dir, manifestOf(dir).assets['theme.scss']), 'color:#abcdef')
   } finally {
     remove(dir)
   }
@@ -119,8 +119,8 @@ fromJs('should compile .scss, .sass, .module.scss and .less imported from a scri
   try {
     ok(await build(dir, ['--strict']))
     const m = manifestOf(dir)
-    const css = m.assets['app.ts'].css.map((f) => read(dir, f)).join('')
-    const { default: s } = await import(pathToFileURL(path.join(dir, OUT, m.assets['app.ts'].file)).href)
+    const css = assetOf(m, 'app.ts').css.map((f) => read(dir, f)).join('')
+    const { default: s } = await import(pathToFileURL(path.join(dir, OUT, m.assets['app.ts'])).href)
     assert.ok(s.primary && s.primary !== 'primary', 'a scoped class name')
     assert.match(css, new RegExp(`\\.${s.primary}\\{border:1px solid (#ff0000|#f00|red)\\}`))
     assert.match(css, '.plain{width:6px}')
@@ -145,8 +145,8 @@ less('should compile a .less entry with an @import of a partial and of a package
   try {
     ok(await build(dir, ['--strict']))
     const m = manifestOf(dir)
-    assert.match(m.assets['site.less'].file, /^site-[A-Z2-7]{8}\.css$/)
-    assert.match(read(dir, m.assets['site.less'].file), '.site{color:#00f;margin:7px}')
+    assert.match(m.assets['site.less'], /^site-[A-Z2-7]{8}\.css$/)
+    assert.match(read(dir, m.assets['site.less']), '.site{color:#00f;margin:7px}')
     assert.not.ok(m.assets['parts/colors.less'], 'an imported .less below the root is not an entry')
     write(dir, { 'assets/parts/colors.less': '@accent: #0000ff;\n.x { color: @nope; }\n' })
     const r = await build(dir)
@@ -191,7 +191,7 @@ peers('should use the app\'s own sass, not one Kiln could find elsewhere', async
   }, ['less'])
   try {
     ok(await build(dir))
-    assert.match(read(dir, manifestOf(dir).assets['theme.scss'].file), '.from-the-apps-own-sass')
+    assert.match(read(dir, manifestOf(dir).assets['theme.scss']), '.from-the-apps-own-sass')
   } finally {
     remove(dir)
   }
@@ -214,13 +214,13 @@ maps('should map rules of a Sass entry, of Sass imported from JS and of a Less e
   try {
     ok(await build(dir))
     const m = manifestOf(dir)
-    assert.equal(originOf(dir, m.assets['theme.scss'].file, '.theme'), { source: 'assets/theme.scss', line: 4 })
-    assert.equal(originOf(dir, m.assets['theme.scss'].file, '.from-partial'), { source: 'assets/styles/_vars.scss', line: 3 })
-    const js = m.assets['app.ts'].css[0]
+    assert.equal(originOf(dir, m.assets['theme.scss'], '.theme'), { source: 'assets/theme.scss', line: 4 })
+    assert.equal(originOf(dir, m.assets['theme.scss'], '.from-partial'), { source: 'assets/styles/_vars.scss', line: 3 })
+    const js = assetOf(m, 'app.ts').css[0]
     assert.equal(originOf(dir, js, '.card-b'), { source: 'assets/ui/card.scss', line: 7 })
     assert.equal(originOf(dir, js, '.from-partial'), { source: 'assets/styles/_vars.scss', line: 3 })
-    assert.equal(originOf(dir, m.assets['site.less'].file, '.site'), { source: 'assets/site.less', line: 3 })
-    assert.equal(originOf(dir, m.assets['site.less'].file, '.less-partial'), { source: 'assets/parts/colors.less', line: 2 })
+    assert.equal(originOf(dir, m.assets['site.less'], '.site'), { source: 'assets/site.less', line: 3 })
+    assert.equal(originOf(dir, m.assets['site.less'], '.less-partial'), { source: 'assets/parts/colors.less', line: 2 })
   } finally {
     remove(dir)
   }

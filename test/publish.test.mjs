@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
-import { BIN, REPO, kiln, manifestOf, project, remove, sampleApp, write } from './helpers.mjs'
+import { assetOf, BIN, REPO, kiln, manifestOf, project, remove, sampleApp, write } from './helpers.mjs'
 import { startRgw } from './s3/rgw.mjs'
 
 const s3 = await startRgw('publish.test.mjs (kiln publish against Ceph RGW)')
@@ -165,7 +165,7 @@ Cold('should upload every file cold, then only LIST on a re-publish (0 uploads)'
   assert.is(cold.json.uploaded.at(-1), 'assets/manifest.json', 'the manifest goes last')
   // Single-part keys carry the file's MD5; the 17 MiB one a multipart ETag we can predict.
   const m = manifestOf(app)
-  const blob = m.assets['blob.bin'].file
+  const blob = m.assets['blob.bin']
   assert.match(there.get(`assets/${blob}`).etag, /-2$/)
   t = performance.now()
   const again = await publish(app, [`s3://${bucket}/assets`])
@@ -185,7 +185,7 @@ Headers('should set Cache-Control, Content-Type and Content-Encoding on what it 
   const bucket = await s3.bucket()
   assert.is((await publish(small, [`s3://${bucket}/p`])).code, 0)
   const m = manifestOf(small)
-  const js = m.assets['app.ts']
+  const js = assetOf(m, 'app.ts')
   const head = async (k) => (await s3.req('HEAD', `${bucket}/p/${k}`)).headers
   const h = await head(js.file)
   assert.is(h.get('cache-control'), 'public, max-age=31536000, immutable')
@@ -195,7 +195,7 @@ Headers('should set Cache-Control, Content-Type and Content-Encoding on what it 
   assert.is(man.get('content-type'), 'application/json')
   const br = js.encodings?.br
   assert.ok(br, 'the JS entry has a .br variant')
-  const v = await head(br.file)
+  const v = await head(br)
   assert.is(v.get('content-encoding'), 'br')
   assert.is(v.get('content-type'), 'text/javascript')
   const none = await s3.bucket()
@@ -232,7 +232,7 @@ Refuse('should refuse, overwrite nothing and exit 1 when a key holds other bytes
   if (!s3) return
   const bucket = await s3.bucket()
   const m = manifestOf(small)
-  const victim = m.assets['app.ts'].file
+  const victim = m.assets['app.ts']
   const planted = Buffer.from('not what kiln built')
   assert.is((await s3.req('PUT', `${bucket}/r/${victim}`, { body: planted })).status, 200)
   const r = await kiln(['publish', `s3://${bucket}/r`], { cwd: small, env: s3.env })
@@ -254,7 +254,7 @@ DryRun('should say what it would upload, skip and refuse, and write nothing', as
   assert.is(r.code, 0, r.stdout)
   assert.is(r.json.uploaded.length, r.json.files)
   assert.is((await s3.list(bucket)).size, 0)
-  const victim = manifestOf(small).assets['app.ts'].file
+  const victim = manifestOf(small).assets['app.ts']
   assert.is((await s3.req('PUT', `${bucket}/d/${victim}`, { body: 'other' })).status, 200)
   const text = await kiln(['publish', `s3://${bucket}/d`, '--dry-run'], { cwd: small, env: s3.env })
   assert.is(text.code, 1)
@@ -272,8 +272,8 @@ Verify('should report a deleted and a replaced object, downloading nothing', asy
   const ok = await publish(small, [`s3://${bucket}/v`, '--verify'])
   assert.is(ok.code, 0, ok.stdout)
   const m = manifestOf(small)
-  const gone = m.assets['images/s1.svg'].file
-  const replaced = m.assets['images/s2.svg'].file
+  const gone = m.assets['images/s1.svg']
+  const replaced = m.assets['images/s2.svg']
   assert.is((await s3.req('DELETE', `${bucket}/v/${gone}`)).status, 204)
   assert.is((await s3.req('PUT', `${bucket}/v/${replaced}`, { body: 'other bytes!' })).status, 200)
   const bad = await publish(small, [`s3://${bucket}/v`, '--verify'])

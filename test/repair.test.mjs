@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kiln, manifestOf, remove, sampleApp, tree } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, remove, sampleApp, tree } from './helpers.mjs'
 
 const OUT = 'public/assets'
 // A static file big enough to get compressed variants, besides the sample app's scripts and stylesheets.
@@ -62,13 +62,13 @@ function flip(abs) {
 const missing = suite('a missing file is written again')
 
 missing('should rewrite a deleted compiled JS entry that the compile cache skipped', async () => {
-  const { r, file, size } = await repairCase((out, m) => (fs.rmSync(path.join(out, m.assets['app.ts'].file)), m.assets['app.ts'].file))
+  const { r, file, size } = await repairCase((out, m) => (fs.rmSync(path.join(out, m.assets['app.ts'])), m.assets['app.ts']))
   assert.match(r.stdout, 'compile skipped', 'nothing compiled: the bytes came from the cache')
   assert.match(r.stderr, `WARNING: repaired ${file} (was missing, expected ${size} bytes)`)
 })
 
 missing('should rewrite a deleted source map', async () => {
-  const { r, file, size } = await repairCase((out, m) => (fs.rmSync(path.join(out, m.assets['site.css'].map)), m.assets['site.css'].map))
+  const { r, file, size } = await repairCase((out, m) => (fs.rmSync(path.join(out, assetOf(m, 'site.css').map)), assetOf(m, 'site.css').map))
   assert.match(r.stderr, `WARNING: repaired ${file} (was missing, expected ${size} bytes)`)
 })
 
@@ -78,7 +78,7 @@ missing('should compile again when the cache has no copy of a deleted output', a
   try {
     assert.is((await kiln(['build', '--quiet'], { cwd: dir, env })).code, 0)
     const m = manifestOf(dir)
-    const file = m.assets['admin.ts'].file
+    const file = m.assets['admin.ts']
     fs.rmSync(path.join(dir, OUT, file))
     fs.rmSync(path.join(dir, 'cache/outputs', file))
     const r = await kiln(['build', '--json'], { cwd: dir, env })
@@ -98,13 +98,13 @@ missing.run()
 const size = suite('a file with the wrong size is replaced')
 
 size('should re-copy a truncated static image from its source', async () => {
-  const { r, file, size } = await repairCase((out, m) => (fs.truncateSync(path.join(out, m.assets['images/dot.png'].file), 3), m.assets['images/dot.png'].file))
+  const { r, file, size } = await repairCase((out, m) => (fs.truncateSync(path.join(out, m.assets['images/dot.png']), 3), m.assets['images/dot.png']))
   assert.match(r.stderr, `WARNING: repaired ${file} (was 3 bytes, expected ${size})`)
 })
 
 size('should make a truncated .br variant again', async () => {
   const { r, file, size } = await repairCase((out, m) => {
-    const br = m.assets['images/icons.svg'].encodings.br.file
+    const br = assetOf(m, 'images/icons.svg').encodings.br
     fs.truncateSync(path.join(out, br), 10)
     return br
   })
@@ -116,14 +116,14 @@ size.run()
 const verify = suite('--verify replaces a file whose bytes are wrong')
 
 verify('should rewrite a compiled CSS output corrupted in place, with the same size', async () => {
-  const { r, file, size } = await repairCase((out, m) => (flip(path.join(out, m.assets['site.css'].file)), m.assets['site.css'].file), { args: ['--verify'] })
+  const { r, file, size } = await repairCase((out, m) => (flip(path.join(out, m.assets['site.css'])), m.assets['site.css']), { args: ['--verify'] })
   assert.match(r.stderr, `WARNING: repaired ${file} (was ${size} bytes with the wrong content)`)
 })
 
 verify('should rewrite .br variants of a static file and of a script corrupted with the same size', async () => {
   let files
   const { r } = await repairCase((out, m) => {
-    files = [m.assets['images/icons.svg'].encodings.br.file, m.assets['app.ts'].encodings.br.file]
+    files = [assetOf(m, 'images/icons.svg').encodings.br, assetOf(m, 'app.ts').encodings.br]
     for (const f of files) flip(path.join(out, f))
     return files[0]
   }, { env: VERIFY })
@@ -136,7 +136,7 @@ verify('should compile again when the cache has no good copy of a corrupted outp
   try {
     assert.is((await kiln(['build', '--quiet'], { cwd: dir, env })).code, 0)
     const m = manifestOf(dir)
-    const file = m.assets['admin.ts'].file
+    const file = m.assets['admin.ts']
     flip(path.join(dir, OUT, file))
     flip(path.join(dir, 'cache/outputs', file))
     const r = await kiln(['build', '--json'], { cwd: dir, env: { ...env, ...VERIFY } })

@@ -6,7 +6,7 @@ import zlib from 'node:zlib'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chromiumAvailable, launchChromium } from './browser-helpers.mjs'
-import { kiln, manifestOf, project, remove, REPO, sampleApp, write } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, REPO, sampleApp, write } from './helpers.mjs'
 
 /** An entry's initial load (entry, static imports, CSS) in gzip bytes: the .gz variant, else the file gzipped (never above its size). */
 function initialGzip(dir, m, name) {
@@ -14,7 +14,7 @@ function initialGzip(dir, m, name) {
 }
 
 function initialGzipIn(outDir, m, name) {
-  const a = m.assets[name]
+  const a = assetOf(m, name)
   const gz = (f) => m.files[`${f}.gz`]?.size ?? Math.min(m.files[f].size, zlib.gzipSync(fs.readFileSync(path.join(outDir, f)), { level: 9 }).length)
   return [a.file, ...(a.imports ?? []), ...(a.css ?? [])].reduce((n, f) => n + gz(f), 0)
 }
@@ -75,7 +75,7 @@ const summary = suite('the pull-request summary (--summary, --compare, $GITHUB_S
 const fmt = (n) => (n < 1000 ? `${n} B` : `${(n / 1000).toFixed(1)} kB`)
 const change = (now, before) => (now === before ? '±0' : `${now > before ? '+' : '-'}${fmt(Math.abs(now - before))} (${now > before ? '+' : '-'}${Math.abs(((now - before) / before) * 100).toFixed(1)}%)`)
 const initialRaw = (m, name) => {
-  const a = m.assets[name]
+  const a = assetOf(m, name)
   return [a.file, ...(a.imports ?? []), ...(a.css ?? [])].reduce((n, f) => n + m.files[f].size, 0)
 }
 

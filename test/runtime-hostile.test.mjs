@@ -15,12 +15,13 @@ const SRI = 'sha384-' + 'A'.repeat(64)
 
 function manifest(file = 'app-AAAAAAAA.js') {
   return {
-    version: 1,
+    version: 2,
     publicPath: '/assets/',
-    files: { [file]: { integrity: SRI, size: 10 }, 'c-BBBBBBBB.css': { integrity: SRI, size: 3 } },
-    assets: {
-      'app.ts': { file, integrity: SRI, size: 10, type: 'text/javascript', css: ['c-BBBBBBBB.css'], imports: [] },
-      'c.css': { file: 'c-BBBBBBBB.css', integrity: SRI, size: 3, type: 'text/css' },
+    assets: { 'app.ts': file, 'c.css': 'c-BBBBBBBB.css' },
+    files: {
+      [file]: { integrity: SRI, size: 10, css: ['c-BBBBBBBB.css'], imports: [], encodings: { br: `${file}.br` } },
+      [`${file}.br`]: { integrity: SRI, size: 5 },
+      'c-BBBBBBBB.css': { integrity: SRI, size: 3 },
     },
   }
 }
@@ -48,17 +49,19 @@ hostile('should give ManifestError, never TypeError, for throwing getters and Pr
   const cases = {
     'a getter on files that throws': (m) => Object.defineProperty(m, 'files', throwing(new TypeError('boom'))),
     'a getter on a file record that throws': (m) => Object.defineProperty(m.files, 'c-BBBBBBBB.css', throwing(new RangeError('boom'))),
-    'a getter on an asset field that throws': (m) => Object.defineProperty(m.assets['app.ts'], 'type', throwing(new TypeError('boom'))),
-    'a getter on a list entry that throws': (m) => Object.defineProperty(m.assets['app.ts'].css, 0, throwing(new TypeError('boom'))),
+    'a getter on a record field that throws': (m) => Object.defineProperty(m.files['app-AAAAAAAA.js'], 'size', throwing(new TypeError('boom'))),
+    'a getter on an asset that throws': (m) => Object.defineProperty(m.assets, 'app.ts', throwing(new TypeError('boom'))),
+    'a getter on a list entry that throws': (m) => Object.defineProperty(m.files['app-AAAAAAAA.js'].css, 0, throwing(new TypeError('boom'))),
     'a getter that throws a Proxy whose traps throw': (m) => Object.defineProperty(m, 'assets', throwing(poison())),
     'a getter that throws null': (m) => Object.defineProperty(m.files, 'x', throwing(null)),
     'a getter that throws a Symbol': (m) => Object.defineProperty(m.assets, 'x', throwing(Symbol('s'))),
     'a thrown object whose message getter throws': (m) => Object.defineProperty(m, 'publicPath', throwing({ get message() { throw new TypeError('message') } })),
     'the manifest itself a Proxy whose traps throw': () => poison(),
     'files a Proxy whose traps throw': (m) => ((m.files = poison()), m),
-    'an asset record a Proxy whose traps throw': (m) => ((m.assets['c.css'] = poison()), m),
-    'encodings a Proxy whose traps throw': (m) => ((m.assets['app.ts'].encodings = poison()), m),
-    'a list a Proxy whose traps throw': (m) => ((m.assets['app.ts'].imports = poison()), m),
+    'a file record a Proxy whose traps throw': (m) => ((m.files['c-BBBBBBBB.css'] = poison()), m),
+    'encodings a Proxy whose traps throw': (m) => ((m.files['app-AAAAAAAA.js'].encodings = poison()), m),
+    'a list a Proxy whose traps throw': (m) => ((m.files['app-AAAAAAAA.js'].imports = poison()), m),
+    'assets a Proxy whose traps throw': (m) => ((m.assets = poison()), m),
     'a revoked Proxy as the manifest': () => {
       const r = Proxy.revocable({}, {})
       r.revoke()
@@ -86,8 +89,8 @@ hostile('should use the values it checked, whatever a getter answers later', asy
   }
   Object.defineProperty(m.files['c-BBBBBBBB.css'], 'integrity', later(SRI, { toString: null }))
   Object.defineProperty(m.files['app-AAAAAAAA.js'], 'size', later(10, 'ten'))
-  Object.defineProperty(m.assets['app.ts'], 'file', later('app-AAAAAAAA.js', '../../etc/passwd'))
-  Object.defineProperty(m.assets['app.ts'].css, 0, later('c-BBBBBBBB.css', 'nope.css'))
+  Object.defineProperty(m.assets, 'app.ts', later('app-AAAAAAAA.js', '../../etc/passwd'))
+  Object.defineProperty(m.files['app-AAAAAAAA.js'].css, 0, later('c-BBBBBBBB.css', 'nope.css'))
   const assets = fromManifest(m, { env: {} })
   const css = `<link rel="stylesheet" href="/assets/c-BBBBBBBB.css" integrity="${SRI}" crossorigin="anonymous">`
   assert.is(assets.tags('app.ts'), `${css}<script type="module" src="/assets/app-AAAAAAAA.js" integrity="${SRI}" crossorigin="anonymous"></script>`)

@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert'
 import * as esbuild from 'esbuild'
 import { build } from '../dist/index.js'
 import { AssetNotFoundError, ManifestError, fromManifest, loadManifest } from '../dist/runtime/index.js'
-import { manifestOf, project, remove, sampleApp, write, REPO } from './helpers.mjs'
+import { serveAssets } from '../dist/runtime/serve.js'
+import { assetOf, manifestOf, project, remove, sampleApp, write, REPO } from './helpers.mjs'
 
 const OUT = 'public/assets'
 const built = async () => {
@@ -24,7 +25,7 @@ lookups('should answer url, integrity, has and entry from a built manifest', asy
   const { dir, file, m } = await built()
   try {
     const assets = loadManifest(file, { env: {} })
-    const app = m.assets['app.ts']
+    const app = assetOf(m, 'app.ts')
     assert.is(assets.url('app.ts'), `/assets/${app.file}`)
     assert.is(assets.integrity('app.ts'), app.integrity)
     assert.ok(assets.has('app.ts'))
@@ -33,7 +34,7 @@ lookups('should answer url, integrity, has and entry from a built manifest', asy
     assert.equal(e.css, app.css.map((f) => ({ url: `/assets/${f}`, integrity: m.files[f].integrity })))
     assert.equal(e.preload, app.imports.map((f) => ({ url: `/assets/${f}`, integrity: m.files[f].integrity })))
     assert.ok(Object.isFrozen(e) && Object.isFrozen(e.css) && Object.isFrozen(e.css[0]) && Object.isFrozen(assets))
-    assert.is(assets.entry('app.ts'), e, 'the same object every time: built once at load')
+    assert.is(assets.entry('app.ts'), e, 'the same object every time: built once, at the first lookup')
     assert.is(assets.source, file)
   } finally {
     remove(dir)
@@ -44,18 +45,18 @@ lookups('should render stylesheet, modulepreload and module script tags with int
   const { dir, file, m } = await built()
   try {
     const assets = loadManifest(file, { env: {} })
-    const app = m.assets['app.ts']
+    const app = assetOf(m, 'app.ts')
     const attrs = (f) => `="/assets/${f}" integrity="${m.files[f].integrity}" crossorigin="anonymous"`
     assert.is(assets.tags('app.ts'), `<link rel="stylesheet" href${attrs(app.css[0])}><link rel="modulepreload" href${attrs(app.imports[0])}><script type="module" src${attrs(app.file)}></script>`)
-    assert.is(assets.tags('site.css'), `<link rel="stylesheet" href${attrs(m.assets['site.css'].file)}>`)
-    assert.is(assets.tags('site.css', { crossorigin: false, nonce: 'abc' }), `<link rel="stylesheet" href="/assets/${m.assets['site.css'].file}" integrity="${m.assets['site.css'].integrity}" nonce="abc">`)
+    assert.is(assets.tags('site.css'), `<link rel="stylesheet" href${attrs(m.assets['site.css'])}>`)
+    assert.is(assets.tags('site.css', { crossorigin: false, nonce: 'abc' }), `<link rel="stylesheet" href="/assets/${m.assets['site.css']}" integrity="${assetOf(m, 'site.css').integrity}" nonce="abc">`)
   } finally {
     remove(dir)
   }
 })
 
 lookups('should HTML-escape every attribute value', () => {
-  const manifest = { version: 1, publicPath: '/a/', files: { 'x.js': { integrity: 'sha384-AAAA', size: 1 } }, assets: { 'x.ts': { file: 'x.js', integrity: 'sha384-AAAA', size: 1, type: 'text/javascript' } } }
+  const manifest = { version: 2, publicPath: '/a/', assets: { 'x.ts': 'x.js' }, files: { 'x.js': { integrity: 'sha384-AAAA', size: 1 } } }
   const assets = fromManifest(manifest, { host: 'https://h.example/"><script>', env: {} })
   const html = assets.tags('x.ts', { nonce: `"'<&>` })
   assert.not.ok(html.includes('"><script>'), html)
@@ -66,7 +67,7 @@ lookups('should HTML-escape every attribute value', () => {
 lookups('should take the host from ASSET_HOST and the prefix from KILN_PUBLIC_PATH, options first', async () => {
   const { dir, file, m } = await built()
   try {
-    const f = m.assets['site.css'].file
+    const f = m.assets['site.css']
     assert.is(loadManifest(file, { env: { ASSET_HOST: 'https://cdn.example.com/' } }).url('site.css'), `https://cdn.example.com/assets/${f}`)
     assert.is(loadManifest(file, { env: { ASSET_HOST: 'cdn.example.com' } }).url('site.css'), `https://cdn.example.com/assets/${f}`)
     assert.is(loadManifest(file, { env: { KILN_PUBLIC_PATH: '/static' } }).url('site.css'), `/static/${f}`)
@@ -94,11 +95,19 @@ lookups('should default to KILN_MANIFEST, then public/assets/manifest.json in th
 })
 
 lookups('should treat __proto__, constructor and toString as ordinary names', () => {
-  const rec = { file: 'x.js', integrity: 'sha384-AAAA', size: 1, type: 'text/javascript' }
-  const manifest = JSON.parse(`{"version":1,"publicPath":"/","files":{"x.js":{"integrity":"sha384-AAAA","size":1}},"assets":{"__proto__":${JSON.stringify(rec)},"constructor":${JSON.stringify(rec)}}}`)
+  const rec = { integrity: 'sha384-AAAA', size: 1 }
+  const manifest = JSON.parse(`{"version":2,"publicPath":"/","assets":{"__proto__":"x.js","constructor":"__proto__"},"files":{"x.js":${JSON.stringify(rec)},"__proto__":${JSON.stringify(rec)}}}`)
   const assets = fromManifest(manifest, { env: {} })
   assert.is(assets.url('__proto__'), '/x.js')
-  assert.is(assets.url('constructor'), '/x.js')
+  assert.is(assets.url('constructor'), '/__proto__')
+  const dir = project({ 'manifest.json': JSON.stringify(manifest) })
+  try {
+    const loaded = loadManifest(path.join(dir, 'manifest.json'), { env: {} })
+    assert.is(loaded.url('constructor'), '/__proto__', 'the same read from a file')
+    assert.not.ok(loaded.has('toString'))
+  } finally {
+    remove(dir)
+  }
   assert.not.ok(assets.has('toString'))
   assert.throws(() => assets.url('toString'), (e) => e instanceof AssetNotFoundError)
   assert.is({}.file, undefined, 'no prototype was touched')
@@ -166,23 +175,45 @@ broken('should say a missing manifest does not exist, where, and what to run', (
   assert.is(e.message, 'Kiln manifest /nonexistent/manifest.json: does not exist (set KILN_MANIFEST, or pass the path). Run `kiln build` to write a valid manifest.')
 })
 
-broken('should reject invalid JSON, an unknown version and malformed entries, each with its own message', () => {
+broken('should reject invalid JSON, a version 1 manifest and an unknown version at load, each with its own message', () => {
   const dir = project({
-    'bad.json': '{ "version": 1, ',
-    'v2.json': JSON.stringify({ version: 2, publicPath: '/', assets: {}, files: {} }),
-    'entry.json': JSON.stringify({ version: 1, publicPath: '/', files: {}, assets: { 'a.js': { file: 'a-X.js', integrity: 'sha384-AAAA', size: 1, type: 't' } } }),
-    'escape.json': JSON.stringify({ version: 1, publicPath: '/', files: { '../x.js': { integrity: 'sha384-AAAA', size: 1 } }, assets: {} }),
-    'size.json': JSON.stringify({ version: 1, publicPath: '/', files: { 'x.js': { integrity: 'sha384-AAAA', size: -1 } }, assets: {} }),
+    'bad.json': '{ "version": 2, ',
+    'v1.json': JSON.stringify({ version: 1, publicPath: '/', assets: { 'a.js': { file: 'a-X.js', integrity: 'sha384-AAAA', size: 1, type: 'text/javascript' } }, files: { 'a-X.js': { integrity: 'sha384-AAAA', size: 1 } } }),
+    'v3.json': JSON.stringify({ version: 3, publicPath: '/', assets: {}, files: {} }),
+    'shape.json': JSON.stringify({ version: 2, publicPath: '/', assets: [] , files: {} }),
   })
   try {
     const msg = (f) => errorOf(() => loadManifest(path.join(dir, f), { env: {} })).message
     assert.match(msg('bad.json'), /: is not valid JSON \(.+\)\. Run `kiln build`/)
-    assert.match(msg('v2.json'), ': has version 2, but this kiln-assets/runtime reads version 1. Run `kiln build`')
-    assert.match(msg('entry.json'), ': assets["a.js"].file names a file that is not in "files". Run `kiln build`')
-    assert.match(msg('escape.json'), ': files["../x.js"] is not a relative path inside the artifact directory.')
-    assert.match(msg('size.json'), ': files["x.js"].size is not a byte count.')
+    assert.is(msg('v1.json'), `Kiln manifest ${path.join(dir, 'v1.json')}: is a version 1 manifest (written by kiln-assets < 0.2.0); this runtime reads version 2: rebuild it with kiln-assets ≥ 0.2.0. Run \`kiln build\` to write a valid manifest.`)
+    assert.match(msg('v3.json'), ': is a version 3 manifest; this runtime reads version 2')
+    assert.match(msg('shape.json'), ': has no "assets" object.')
     assert.instance(errorOf(() => fromManifest(null)), ManifestError)
     assert.instance(errorOf(() => fromManifest([])), ManifestError)
+  } finally {
+    remove(dir)
+  }
+})
+
+broken('should reject a malformed record with its own message where it is first read: a lookup, or serveAssets at its start', () => {
+  const v2 = (file, rec) => JSON.stringify({ version: 2, publicPath: '/', assets: { 'a.js': file }, files: rec ? { [file]: rec } : {} })
+  const dir = project({
+    'entry.json': v2('a-X.js', null),
+    'escape.json': v2('../x.js', { integrity: 'sha384-AAAA', size: 1 }),
+    'size.json': v2('x.js', { integrity: 'sha384-AAAA', size: -1 }),
+    'list.json': v2('x.js', { integrity: 'sha384-AAAA', size: 1, css: ['nowhere.css'] }),
+  })
+  try {
+    const msg = (f) => errorOf(() => loadManifest(path.join(dir, f), { env: {} }).url('a.js')).message
+    assert.match(msg('entry.json'), ': assets["a.js"] names a file that is not in "files". Run `kiln build`')
+    assert.match(msg('escape.json'), ': files["../x.js"] is not a relative path inside the artifact directory.')
+    assert.match(msg('size.json'), ': files["x.js"].size is not a byte count.')
+    assert.match(msg('list.json'), ': files["x.js"].css[0] names a file that is not in "files".')
+    for (const f of ['escape.json', 'size.json', 'list.json']) {
+      const e = errorOf(() => serveAssets({ manifest: path.join(dir, f), env: {} }))
+      assert.instance(e, ManifestError, f)
+    }
+    assert.is(loadManifest(path.join(dir, 'size.json'), { env: {} }).has('nope'), false, 'other names are still answered')
   } finally {
     remove(dir)
   }
@@ -255,7 +286,7 @@ isolation('should look up and serve from a directory with only the runtime, serv
     assert.is(r.code, 0, r.err)
     const out = JSON.parse(r.out)
     assert.is(out.status, 200)
-    assert.is(out.body, fs.readFileSync(path.join(dir, OUT, m.assets['app.ts'].file), 'utf8'))
+    assert.is(out.body, fs.readFileSync(path.join(dir, OUT, m.assets['app.ts']), 'utf8'))
   } finally {
     remove(dir)
     remove(app)

@@ -13,7 +13,7 @@ import zlib from 'node:zlib'
 import { pathToFileURL } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { BIN, kiln, manifestOf, project, remove, write, REPO } from './helpers.mjs'
+import { assetOf, BIN, kiln, manifestOf, project, remove, write, REPO } from './helpers.mjs'
 
 const OUT = 'public/assets'
 const build = (dir, args = [], env = {}) => kiln(['build', '--cache-dir', '.kiln-cache', ...args], { cwd: dir, env })
@@ -62,7 +62,7 @@ function app(files, { deps = false, type = 'module' } = {}) {
  * ports open); the entry leaves what it found on globalThis.__out, returned as JSON.
  */
 async function run(dir, name) {
-  const asset = manifestOf(dir).assets[name]
+  const asset = assetOf(manifestOf(dir), name)
   assert.ok(asset, `${name} is an entry of the manifest`)
   // Node takes .js files for ES modules only below a "type": "module" package.json (an app may say commonjs).
   fs.writeFileSync(path.join(dir, 'public', 'package.json'), '{"type":"module"}\n')
@@ -73,7 +73,7 @@ async function run(dir, name) {
   return JSON.parse(r.stdout)
 }
 
-const entryText = (dir, name) => fs.readFileSync(path.join(dir, OUT, manifestOf(dir).assets[name].file), 'utf8')
+const entryText = (dir, name) => fs.readFileSync(path.join(dir, OUT, manifestOf(dir).assets[name]), 'utf8')
 
 /** Every byte the artifact directory holds, precompressed variants decompressed, as one string. */
 function everythingWritten(dir) {
@@ -469,8 +469,8 @@ entries('should build a root stylesheet and helper imported by the entry once, t
     const m = manifestOf(dir)
     const scripts = Object.keys(m.assets).filter((k) => /\.(js|css)$/.test(k)).sort()
     assert.equal(scripts, ['admin.js', 'app.js'])
-    assert.is(m.assets['app.js'].css.length, 1)
-    assert.is(m.assets['app.js'].imports, undefined)
+    assert.is(assetOf(m, 'app.js').css.length, 1)
+    assert.is(assetOf(m, 'app.js').imports, undefined)
     assert.not.ok(fs.existsSync(path.join(dir, OUT, 'chunks')))
     assert.is(await run(dir, 'app.js'), '<x>')
   } finally {

@@ -19,7 +19,7 @@ async function fixture() {
   const dir = sampleApp({ 'assets/big.bin': Buffer.alloc(4 * 1024 * 1024, 7) })
   await build({ cwd: dir, env: {} })
   const m = manifestOf(dir)
-  const js = m.assets['app.ts'].file
+  const js = m.assets['app.ts']
   const bytes = fs.readFileSync(path.join(dir, OUT, js))
   for (const [ext, data] of [['.br', zlib.brotliCompressSync(bytes)], ['.gz', zlib.gzipSync(bytes)]]) {
     fs.writeFileSync(path.join(dir, OUT, js + ext), data)
@@ -72,7 +72,7 @@ const basics = suite('headers, HEAD, 304')
 basics('should serve a listed file with immutable caching, ETag, type and length', async () => {
   const { dir, m } = await fixture()
   try {
-    const file = m.assets['site.css'].file
+    const file = m.assets['site.css']
     await withServer(serveAssets({ manifest: path.join(dir, OUT, 'manifest.json') }), async (port) => {
       const r = await get(port, `/assets/${file}`)
       assert.is(r.status, 200)
@@ -82,7 +82,7 @@ basics('should serve a listed file with immutable caching, ETag, type and length
       assert.is(Number(r.headers['content-length']), m.files[file].size)
       assert.is(r.headers['access-control-allow-origin'], '*', 'CORS, for assets on another origin')
       assert.ok(r.body.equals(fs.readFileSync(path.join(dir, OUT, file))))
-      const png = await get(port, `/assets/${m.assets['images/dot.png'].file}`)
+      const png = await get(port, `/assets/${m.assets['images/dot.png']}`)
       assert.is(png.headers['content-type'], 'image/png')
     })
   } finally {
@@ -93,7 +93,7 @@ basics('should serve a listed file with immutable caching, ETag, type and length
 basics('should answer HEAD with the headers and no body', async () => {
   const { dir, m } = await fixture()
   try {
-    const file = m.assets['site.css'].file
+    const file = m.assets['site.css']
     await withServer(serveAssets({ dir: path.join(dir, OUT) }), async (port) => {
       const r = await get(port, `/assets/${file}`, { method: 'HEAD' })
       assert.is(r.status, 200)
@@ -108,7 +108,7 @@ basics('should answer HEAD with the headers and no body', async () => {
 basics('should answer 304 to a matching If-None-Match, strong, weak or in a list', async () => {
   const { dir, m } = await fixture()
   try {
-    const file = m.assets['site.css'].file
+    const file = m.assets['site.css']
     const etag = `"${m.files[file].integrity}"`
     await withServer(serveAssets({ dir: path.join(dir, OUT) }), async (port) => {
       for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
@@ -127,7 +127,7 @@ basics('should answer 304 to a matching If-None-Match, strong, weak or in a list
 basics('should serve under a query string, and under the prefix given', async () => {
   const { dir, m } = await fixture()
   try {
-    const file = m.assets['site.css'].file
+    const file = m.assets['site.css']
     await withServer(serveAssets({ dir: path.join(dir, OUT), prefix: '/static' }), async (port) => {
       assert.is((await get(port, `/static/${file}?v=1`)).status, 200)
       assert.is((await get(port, `/assets/${file}`)).status, 404)
@@ -144,7 +144,7 @@ const ranges = suite('Range')
 ranges('should answer single ranges with 206, and 416 when unsatisfiable', async () => {
   const { dir, m } = await fixture()
   try {
-    const file = m.assets['big.bin'].file
+    const file = m.assets['big.bin']
     const size = m.files[file].size
     await withServer(serveAssets({ dir: path.join(dir, OUT) }), async (port) => {
       const a = await get(port, `/assets/${file}`, { headers: { Range: 'bytes=0-9' } })
@@ -216,7 +216,7 @@ routing('should answer 405 for other methods on an asset, and pass anything else
   const { dir, m } = await fixture()
   try {
     const serve = serveAssets({ dir: path.join(dir, OUT) })
-    const file = m.assets['site.css'].file
+    const file = m.assets['site.css']
     await withServer((req, res) => serve(req, res, () => res.writeHead(418).end('next')), async (port) => {
       const post = await get(port, `/assets/${file}`, { method: 'POST' })
       assert.is(post.status, 405)
@@ -240,7 +240,7 @@ const traversal = suite('traversal attempts')
 traversal('should never serve a byte of a file outside the manifest, whatever the encoding', async () => {
   const { dir, m } = await fixture()
   try {
-    const listed = m.assets['images/dot.png'].file
+    const listed = m.assets['images/dot.png']
     const targets = [
       '/assets/unlisted.txt', '/assets/manifest.json', '/assets/images/secret.txt',
       '/assets/../secret.txt', '/assets/../../secret.txt', '/assets/%2e%2e/secret.txt', '/assets/%2E%2E/%2E%2E/secret.txt',
@@ -279,9 +279,9 @@ const openFds = () => fs.readdirSync('/proc/self/fd').length
 streams('should not leak a file descriptor when the client aborts mid-download', async () => {
   const { dir, m } = await fixture()
   try {
-    const file = m.assets['big.bin'].file
+    const file = m.assets['big.bin']
     await withServer(serveAssets({ dir: path.join(dir, OUT) }), async (port) => {
-      await get(port, `/assets/${m.assets['site.css'].file}`)
+      await get(port, `/assets/${m.assets['site.css']}`)
       const baseline = openFds()
       for (let i = 0; i < 20; i++) {
         await new Promise((resolve) => {
@@ -309,7 +309,7 @@ streams('should not leak a file descriptor when the client aborts mid-download',
 streams('should not leak a file descriptor when the client is gone before its file is open', async () => {
   const { dir, m } = await fixture()
   try {
-    const file = m.assets['big.bin'].file
+    const file = m.assets['big.bin']
     const handler = serveAssets({ dir: path.join(dir, OUT) })
     const sockets = new Set()
     // Between serve opening the file and sending it, the connection goes away: every time, by a hook.
@@ -321,7 +321,7 @@ streams('should not leak a file descriptor when the client is gone before its fi
     try {
       await withServer(handler, async (port, server) => {
         server.on('connection', (s) => sockets.add(s))
-        await get(port, `/assets/${m.assets['site.css'].file}`).catch(() => {})
+        await get(port, `/assets/${m.assets['site.css']}`).catch(() => {})
         const baseline = openFds()
         for (let i = 0; i < 20; i++) await get(port, `/assets/${file}`).catch(() => {})
         let fds = openFds()
@@ -380,8 +380,8 @@ function pipelined(port, requests) {
 differs('should answer 500 and log, never a wrong Content-Length, for a listed file shorter or longer on disk', async () => {
   const { dir, m, js } = await fixture()
   try {
-    const css = m.assets['site.css'].file
-    const svg = m.assets['images/logo.svg'].file
+    const css = m.assets['site.css']
+    const svg = m.assets['images/logo.svg']
     const cssBytes = fs.readFileSync(path.join(dir, OUT, css))
     fs.writeFileSync(path.join(dir, OUT, js), 'short')
     fs.appendFileSync(path.join(dir, OUT, svg), '<!-- appended after the build -->')
@@ -421,7 +421,7 @@ differs('should answer 500 for a precompressed variant that is shorter on disk, 
 differs('should close the connection, not reuse it, when a file shrinks while it is being sent', async () => {
   const { dir, m } = await fixture()
   try {
-    const big = m.assets['big.bin'].file
+    const big = m.assets['big.bin']
     const abs = path.join(dir, OUT, big)
     // The file is truncated after serve checked its size, just as reading starts: a hook, not a race.
     const real = fs.createReadStream
@@ -432,7 +432,7 @@ differs('should close the connection, not reuse it, when a file shrinks while it
     }
     try {
       await withServer(serveAssets({ dir: path.join(dir, OUT), log: () => {} }), async (port) => {
-        const rs = await pipelined(port, [['GET', `/assets/${big}`], ['GET', `/assets/${m.assets['site.css'].file}`]])
+        const rs = await pipelined(port, [['GET', `/assets/${big}`], ['GET', `/assets/${m.assets['site.css']}`]])
         assert.is(rs.length, 1, 'nothing after the short body was sent on that connection')
         assert.is(rs[0].status, 200)
         assert.is(rs[0].length, m.files[big].size)

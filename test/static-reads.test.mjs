@@ -8,7 +8,7 @@ import zlib from 'node:zlib'
 import { pathToFileURL } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { kiln, manifestOf, project, remove, sri } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, sri } from './helpers.mjs'
 
 /** A hook that appends to `target` when it is opened for reading the `nth` time (1: before the first read). */
 function hook(dir, target, nth = 1) {
@@ -33,14 +33,14 @@ fs.promises.readFile = function (p, ...rest) { edit(p); return original.call(thi
 
 function checkListedBytes(dir, name) {
   const m = manifestOf(dir)
-  const asset = m.assets[name]
+  const asset = assetOf(m, name)
   const bytes = fs.readFileSync(path.join(dir, 'public/assets', asset.file))
   assert.is(asset.size, bytes.length, 'the listed size is the size written')
   assert.is(asset.integrity, sri(bytes), 'the listed integrity is of the bytes written')
-  for (const [encoding, v] of Object.entries(asset.encodings ?? {})) {
-    const packed = fs.readFileSync(path.join(dir, 'public/assets', v.file))
+  for (const [encoding, file] of Object.entries(asset.encodings ?? {})) {
+    const packed = fs.readFileSync(path.join(dir, 'public/assets', file))
     const unpacked = encoding === 'br' ? zlib.brotliDecompressSync(packed) : zlib.gunzipSync(packed)
-    assert.ok(unpacked.equals(bytes), `${v.file} decodes to the file it is listed for`)
+    assert.ok(unpacked.equals(bytes), `${file} decodes to the file it is listed for`)
   }
 }
 
@@ -67,7 +67,7 @@ reads('should compress a streamed (> 4 MiB) file from the bytes it hashed, not a
       const r = await kiln(['build', '--no-sourcemap', '--compress', 'gzip', '--gzip-level', '1'], { cwd: dir, env: hook(dir, path.join(dir, 'assets/big.txt'), nth) })
       assert.is(r.code, 0, r.stderr)
       checkListedBytes(dir, 'big.txt')
-      assert.ok(manifestOf(dir).assets['big.txt'].encodings?.gzip, 'the variant exists')
+      assert.ok(assetOf(manifestOf(dir), 'big.txt').encodings?.gzip, 'the variant exists')
     }
   } finally {
     remove(dir)

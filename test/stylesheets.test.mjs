@@ -13,7 +13,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import valueParser from 'postcss-value-parser'
 import { SourceMapConsumer } from 'source-map-js'
-import { kiln, manifestOf, project, remove, sri, write, REPO } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, sri, write, REPO } from './helpers.mjs'
 
 const OUT = 'public/assets'
 const read = (dir, file) => fs.readFileSync(path.join(dir, OUT, file), 'utf8')
@@ -21,7 +21,7 @@ const read = (dir, file) => fs.readFileSync(path.join(dir, OUT, file), 'utf8')
 const build = (dir, args = []) => kiln(['build', '--no-compress', '--cache-dir', '.kiln-cache', ...args], { cwd: dir })
 const ok = (r) => assert.is(r.code, 0, r.stderr)
 /** The stylesheets a JS entry needs, concatenated. */
-const cssOfEntry = (dir, name) => manifestOf(dir).assets[name].css.map((f) => read(dir, f)).join('\n')
+const cssOfEntry = (dir, name) => assetOf(manifestOf(dir), name).css.map((f) => read(dir, f)).join('\n')
 
 /**
  * Real packages from the registry, installed once into a directory shared by the runs on
@@ -72,7 +72,7 @@ v3('should run tailwindcss from postcss.config.js with tailwind.config.js, in a 
     const r = await build(dir, ['--strict'])
     ok(r)
     const m = manifestOf(dir)
-    const site = read(dir, m.assets['site.css'].file)
+    const site = read(dir, m.assets['site.css'])
     const fromJs = cssOfEntry(dir, 'app.tsx')
     for (const css of [site, fromJs]) {
       assert.match(css, '.flex{display:flex}')
@@ -104,7 +104,7 @@ v4('should run @tailwindcss/postcss from postcss.config.mjs on @import "tailwind
     const r = await build(dir, ['--strict'])
     ok(r)
     const m = manifestOf(dir)
-    const site = read(dir, m.assets['site.css'].file)
+    const site = read(dir, m.assets['site.css'])
     const fromJs = cssOfEntry(dir, 'app.tsx')
     for (const css of [site, fromJs]) {
       assert.match(css, '.flex{display:flex}')
@@ -114,7 +114,7 @@ v4('should run @tailwindcss/postcss from postcss.config.mjs on @import "tailwind
       assert.not.match(css, '@import')
     }
     assert.match(site, /\.card\{[^}]*padding:calc\(var\(--spacing\) \* 4\)/)
-    assert.match(site, `url(${m.assets['img/dot.png'].file})`, 'Kiln rewrites url()s after Tailwind')
+    assert.match(site, `url(${m.assets['img/dot.png']})`, 'Kiln rewrites url()s after Tailwind')
   } finally {
     remove(dir)
   }
@@ -139,21 +139,21 @@ deps('should rebuild the CSS of an entry and of a JS import when a class is adde
   try {
     ok(await build(dir))
     let m = manifestOf(dir)
-    assert.not.match(read(dir, m.assets['site.css'].file), '.underline{')
-    assert.match(read(dir, m.assets['site.css'].file), '.italic{', 'Tailwind scanned views/')
+    assert.not.match(read(dir, m.assets['site.css']), '.underline{')
+    assert.match(read(dir, m.assets['site.css']), '.italic{', 'Tailwind scanned views/')
     const same = JSON.parse((await build(dir, ['--json'])).stdout)
     assert.is(same.steps.compile, 'skipped')
     write(dir, { 'assets/app.tsx': TSX('flex underline') })
     const again = JSON.parse((await build(dir, ['--json'])).stdout)
     assert.ok(again.steps.compile.includes('style:site.css'), JSON.stringify(again.steps.compile))
     m = manifestOf(dir)
-    assert.match(read(dir, m.assets['site.css'].file), '.underline{')
+    assert.match(read(dir, m.assets['site.css']), '.underline{')
     assert.match(cssOfEntry(dir, 'app.tsx'), '.underline{')
     // A file outside the root that only Tailwind read.
     write(dir, { 'views/page.html': '<p class="italic line-through">x</p>\n' })
     const views = JSON.parse((await build(dir, ['--json'])).stdout)
     assert.ok(views.steps.compile.includes('style:site.css'), JSON.stringify(views.steps.compile))
-    assert.match(read(dir, manifestOf(dir).assets['site.css'].file), '.line-through{')
+    assert.match(read(dir, manifestOf(dir).assets['site.css']), '.line-through{')
   } finally {
     remove(dir)
   }
@@ -176,7 +176,7 @@ deps('should rebuild the CSS in kiln watch when a class is added to a .tsx, and 
     }
     assert.unreachable(`${what}; watch said:\n${output}`)
   }
-  const siteCss = () => read(dir, manifestOf(dir).assets['site.css'].file)
+  const siteCss = () => read(dir, manifestOf(dir).assets['site.css'])
   try {
     await until('first build', () => siteCss().includes('.flex{'))
     write(dir, { 'assets/app.tsx': TSX('flex underline') })
@@ -226,14 +226,14 @@ order('should run the user\'s plugins after Kiln\'s @import inlining and before 
   try {
     ok(await build(dir, ['--no-minify']))
     const m = manifestOf(dir)
-    const css = read(dir, m.assets['site.css'].file)
+    const css = read(dir, m.assets['site.css'])
     assert.match(css, '--saw-partial: true', css)
     assert.match(css, '--saw-imports: 0')
     assert.match(css, '--saw-url: "url(img/dot.png)"', 'the url() as written')
     assert.match(css, '--saw-prefixed: false')
     assert.match(css, '--option: mint')
     assert.match(css, ':-webkit-full-screen', 'autoprefixer still runs, after the user\'s plugins')
-    assert.match(css, `url(${m.assets['img/dot.png'].file})`)
+    assert.match(css, `url(${m.assets['img/dot.png']})`)
   } finally {
     remove(dir)
   }
@@ -249,7 +249,7 @@ order('should let a user plugin that inlines @import (postcss-import) see the @i
   })
   try {
     ok(await build(dir, ['--no-minify']))
-    const css = read(dir, manifestOf(dir).assets['site.css'].file)
+    const css = read(dir, manifestOf(dir).assets['site.css'])
     assert.match(css, '--saw-imports: 1', css)
     assert.match(css, '--saw-partial: false')
     assert.match(css, '.from-partial', 'Kiln inlines what the plugin left')
@@ -351,7 +351,7 @@ modules('should give the class-name map as the default export, scope names in th
   try {
     ok(await build(dir, ['--no-minify']))
     const m = manifestOf(dir)
-    const { default: exported } = await import(pathToFileURL(path.join(dir, OUT, m.assets['app.ts'].file)).href)
+    const { default: exported } = await import(pathToFileURL(path.join(dir, OUT, m.assets['app.ts'])).href)
     const { styles, other } = exported
     assert.equal(Object.keys(styles).sort(), ['base', 'primary', 'shared'])
     const css = cssOfEntry(dir, 'app.ts')
@@ -377,7 +377,7 @@ modules('should run the user\'s PostCSS plugins on a CSS Module first', async ()
   })
   try {
     ok(await build(dir, ['--no-minify']))
-    const { default: s } = await import(pathToFileURL(path.join(dir, OUT, manifestOf(dir).assets['app.ts'].file)).href)
+    const { default: s } = await import(pathToFileURL(path.join(dir, OUT, manifestOf(dir).assets['app.ts'])).href)
     assert.ok(s.probe, 'the .probe rule the plugin added is scoped too')
     assert.match(cssOfEntry(dir, 'app.ts'), `.${s.probe} {`)
   } finally {
@@ -428,7 +428,7 @@ prefixes('should write url()s relative to each written stylesheet, so KaTeX font
   try {
     ok(await build(dir, ['--strict']))
     const m = manifestOf(dir)
-    const sheets = [...m.assets['app.ts'].css, ...m.assets['pages/admin.ts'].css]
+    const sheets = [assetOf(...m, 'app.ts').css, assetOf(...m, 'pages/admin.ts').css]
     assert.ok(sheets.some((f) => f.startsWith('pages/')), sheets.join())
     for (const cssFile of sheets) {
       const css = read(dir, cssFile)
@@ -464,15 +464,15 @@ prefixes('should keep the stylesheet\'s name a function of its bytes: a changed 
   })
   try {
     ok(await build(dir))
-    const first = manifestOf(dir).assets['app.ts'].css[0]
+    const first = assetOf(manifestOf(dir), 'app.ts').css[0]
     ok(await build(dir))
-    assert.is(manifestOf(dir).assets['app.ts'].css[0], first, 'same bytes, same name')
+    assert.is(assetOf(manifestOf(dir), 'app.ts').css[0], first, 'same bytes, same name')
     write(dir, { 'assets/img/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"><g/></svg>' })
     ok(await build(dir))
     const m = manifestOf(dir)
-    assert.is.not(m.assets['app.ts'].css[0], first)
-    assert.match(read(dir, m.assets['app.ts'].css[0]), m.assets['img/logo.svg'].file)
-    const name = m.assets['app.ts'].css[0]
+    assert.is.not(assetOf(m, 'app.ts').css[0], first)
+    assert.match(read(dir, assetOf(m, 'app.ts').css[0]), m.assets['img/logo.svg'])
+    const name = assetOf(m, 'app.ts').css[0]
     assert.is(sri(fs.readFileSync(path.join(dir, OUT, name))), m.files[name].integrity)
   } finally {
     remove(dir)
@@ -508,9 +508,9 @@ maps('should map rules of a CSS entry and of CSS imported from JS back to their 
   try {
     ok(await build(dir))
     const m = manifestOf(dir)
-    assert.equal(originOf(dir, m.assets['site.css'].file, '.site-rule'), { source: 'assets/site.css', line: 3 })
-    assert.equal(originOf(dir, m.assets['site.css'].file, '.base-after'), { source: 'assets/partials/base.css', line: 5 })
-    const fromJs = m.assets['app.ts'].css[0]
+    assert.equal(originOf(dir, m.assets['site.css'], '.site-rule'), { source: 'assets/site.css', line: 3 })
+    assert.equal(originOf(dir, m.assets['site.css'], '.base-after'), { source: 'assets/partials/base.css', line: 5 })
+    const fromJs = assetOf(m, 'app.ts').css[0]
     // After the url() placeholder became a shorter relative path on the same minified line.
     assert.equal(originOf(dir, fromJs, '.widget-b'), { source: 'assets/lib/widget.css', line: 5 })
     assert.equal(originOf(dir, fromJs, '.widget-a'), { source: 'assets/lib/widget.css', line: 1 })
@@ -557,8 +557,8 @@ silent('should build .pcss and .postcss entries as CSS', async () => {
   try {
     ok(await build(dir))
     const m = manifestOf(dir)
-    assert.match(m.assets['a.pcss'].file, /^a-[A-Z2-7]{8}\.css$/)
-    assert.match(read(dir, m.assets['b.postcss'].file), '.b{color:#00f}')
+    assert.match(m.assets['a.pcss'], /^a-[A-Z2-7]{8}\.css$/)
+    assert.match(read(dir, m.assets['b.postcss']), '.b{color:#00f}')
   } finally {
     remove(dir)
   }

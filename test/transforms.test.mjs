@@ -14,7 +14,7 @@ import { SourceMapConsumer } from 'source-map-js'
 import { loadManifest } from '../dist/runtime/index.js'
 import { serveAssets } from '../dist/runtime/serve.js'
 import { chromiumAvailable, launchChromium, listen } from './browser-helpers.mjs'
-import { kiln, manifestOf, project, remove, REPO, write } from './helpers.mjs'
+import { assetOf, kiln, manifestOf, project, remove, REPO, write } from './helpers.mjs'
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="red"/></svg>'
@@ -31,7 +31,7 @@ const read = (dir, file) => fs.readFileSync(out(dir, file), 'utf8')
 
 /** Imports a built entry from the artifact directory `base` (default: where it was written). */
 async function run(dir, m, name, base = out(dir)) {
-  return import(`${pathToFileURL(path.join(base, m.assets[name].file)).href}?v=${Math.random()}`)
+  return import(`${pathToFileURL(path.join(base, m.assets[name])).href}?v=${Math.random()}`)
 }
 
 /** The artifact file a file: URL from the running output names, or a failure naming it. */
@@ -58,8 +58,8 @@ urls('should name the fingerprinted file, relative to the entry and to a lazy ch
   })
   try {
     assert.is(r.code, 0, r.stderr)
-    const png = m.assets['images/dot.png'].file
-    const lazy = m.assets['app.ts'].dynamicImports[0]
+    const png = m.assets['images/dot.png']
+    const lazy = assetOf(m, 'app.ts').dynamicImports[0]
     assert.ok(read(dir, lazy).includes('"../images/'), 'the lazy chunk in chunks/ has its own relative path')
     for (const base of [out(dir), path.join(dir, 'moved/static')]) {
       if (base !== out(dir)) fs.cpSync(out(dir), base, { recursive: true })
@@ -91,7 +91,7 @@ urls('should leave look-alikes in strings and comments, and data:/http:/#fragmen
     assert.is(mod.text, "new URL('./nope.png', import.meta.url)")
     assert.is(mod.data, 'data:text/plain,hi')
     assert.is(mod.remote, 'https://example.com/x.png')
-    assert.is(fileOf(mod.real, out(dir)), m.assets['dot.png'].file)
+    assert.is(fileOf(mod.real, out(dir)), m.assets['dot.png'])
   } finally {
     remove(dir)
   }
@@ -124,8 +124,8 @@ urls('should look a template path up among the files its pattern matches, as Vit
   try {
     assert.is(r.code, 0, r.stderr)
     const mod = await run(dir, m, 'app.ts')
-    assert.is(fileOf(mod.flag('fr'), out(dir)), m.assets['flags/fr.svg'].file)
-    assert.is(fileOf(mod.flag('de'), out(dir)), m.assets['flags/de.svg'].file)
+    assert.is(fileOf(mod.flag('fr'), out(dir)), m.assets['flags/fr.svg'])
+    assert.is(fileOf(mod.flag('de'), out(dir)), m.assets['flags/de.svg'])
   } finally {
     remove(dir)
   }
@@ -168,13 +168,13 @@ workers('should bundle each worker on its own, fingerprinted, under the entry\'s
   const { dir, r, m } = await built(WORKER_APP)
   try {
     assert.is(r.code, 0, r.stderr)
-    const dynamic = m.assets['app.ts'].dynamicImports ?? []
+    const dynamic = assetOf(m, 'app.ts').dynamicImports ?? []
     const find = (name) => dynamic.find((f) => new RegExp(`^chunks/${name}-[A-Z2-7]{8}\\.js$`).test(f))
     for (const name of ['echo', 'classic', 'shared']) {
       assert.ok(find(name), `${name} is in dynamicImports: ${dynamic}`)
       assert.ok(m.files[find(name)], `${find(name)} is in files`)
     }
-    const entry = read(dir, m.assets['app.ts'].file)
+    const entry = read(dir, m.assets['app.ts'])
     for (const name of ['echo', 'classic', 'shared']) assert.ok(entry.includes(`new URL("${find(name)}",import.meta.url)`), `the entry starts ${find(name)}`)
     const classic = read(dir, find('classic'))
     assert.not.match(classic, /^\s*(import|export)\b/m, 'a classic worker is one script, no ES module syntax')
@@ -189,7 +189,7 @@ workers("should map a probe in a minified worker back to the worker's source lin
   const { dir, r, m } = await built(WORKER_APP)
   try {
     assert.is(r.code, 0, r.stderr)
-    const file = m.assets['app.ts'].dynamicImports.find((f) => f.includes('/echo-'))
+    const file = assetOf(m, 'app.ts').dynamicImports.find((f) => f.includes('/echo-'))
     const js = read(dir, file)
     const at = js.indexOf('"echo-probe"')
     assert.ok(at > 0)
@@ -211,8 +211,8 @@ workers('should rebuild the worker, and the entry that names it, when only the w
     const again = await kiln(['build', '--no-compress'], { cwd: dir })
     assert.is(again.code, 0, again.stderr)
     const m2 = manifestOf(dir)
-    assert.is.not(m2.assets['app.ts'].file, m.assets['app.ts'].file, 'the entry names the new worker file')
-    const echo = m2.assets['app.ts'].dynamicImports.find((f) => f.includes('/echo-'))
+    assert.is.not(m2.assets['app.ts'], m.assets['app.ts'], 'the entry names the new worker file')
+    const echo = assetOf(m2, 'app.ts').dynamicImports.find((f) => f.includes('/echo-'))
     assert.ok(read(dir, echo).includes('+'), 'the worker has the edit')
   } finally {
     remove(dir)
@@ -244,8 +244,8 @@ workers('should keep an entry its own output when it is also started as a worker
   })
   try {
     assert.is(r.code, 0, r.stderr)
-    assert.match(m.assets['solo.ts'].file, /^solo-[A-Z2-7]{8}\.js$/)
-    assert.match(m.assets['app.ts'].dynamicImports[0], /^chunks\/solo-[A-Z2-7]{8}\.js$/)
+    assert.match(m.assets['solo.ts'], /^solo-[A-Z2-7]{8}\.js$/)
+    assert.match(assetOf(m, 'app.ts').dynamicImports[0], /^chunks\/solo-[A-Z2-7]{8}\.js$/)
   } finally {
     remove(dir)
   }
@@ -279,19 +279,19 @@ queries('should give ?url the fingerprinted URL, ?raw the text, ?inline the CSS 
     const base = path.join(dir, 'elsewhere/static')
     fs.cpSync(out(dir), base, { recursive: true })
     const mod = await run(dir, m, 'app.ts', base)
-    assert.is(fileOf(mod.badge, base), m.assets['images/badge.svg'].file)
+    assert.is(fileOf(mod.badge, base), m.assets['images/badge.svg'])
     assert.is(mod.notes, 'Line one,\n"line" two.\n')
     // ?inline CSS: compiled (@import bundled, minified), its url() absolute from the chunk at run time.
     assert.ok(mod.theme.includes('.base{color:red}'), mod.theme)
     const inCss = /url\(([^)]+)\)/.exec(mod.theme)[1]
-    assert.is(fileOf(inCss, base), m.assets['images/dot.png'].file)
+    assert.is(fileOf(inCss, base), m.assets['images/dot.png'])
     assert.is(mod.icon, `data:image/svg+xml;base64,${Buffer.from(SVG).toString('base64')}`)
     // ?url of a stylesheet: the compiled file, its url()s relative to it.
     const css = fileOf(mod.themeUrl, base)
     assert.match(css, /^chunks\/theme-[A-Z2-7]{8}\.css$/)
     assert.ok(m.files[css], 'the compiled stylesheet is in files')
     const text = fs.readFileSync(path.join(base, css), 'utf8')
-    assert.ok(text.includes('.base{color:red}') && text.includes(`url(../${m.assets['images/dot.png'].file})`), text)
+    assert.ok(text.includes('.base{color:red}') && text.includes(`url(../${m.assets['images/dot.png']})`), text)
     assert.is(fs.readFileSync(fileURLToPath(mod.script), 'utf8'), QUERY_APP['assets/vendor/worklet.js'], 'plain JS by ?url is the file as written')
   } finally {
     remove(dir)
@@ -306,7 +306,7 @@ queries('should rebuild when a file read with ?raw changes', async () => {
     const again = await kiln(['build', '--no-compress'], { cwd: dir })
     assert.is(again.code, 0, again.stderr)
     const m2 = manifestOf(dir)
-    assert.is.not(m2.assets['app.ts'].file, m.assets['app.ts'].file)
+    assert.is.not(m2.assets['app.ts'], m.assets['app.ts'])
     assert.is((await run(dir, m2, 'app.ts')).notes, 'Edited.\n')
   } finally {
     remove(dir)
@@ -333,7 +333,7 @@ queries('should import a file whose name contains "?" as that file', async () =>
   const { dir, r, m } = await built({ 'assets/app.ts': "import u from './what?.svg'\nexport { u }\n", 'assets/what?.svg': SVG })
   try {
     assert.is(r.code, 0, r.stderr)
-    assert.is(fileOf((await run(dir, m, 'app.ts')).u, out(dir)), m.assets['what?.svg'].file)
+    assert.is(fileOf((await run(dir, m, 'app.ts')).u, out(dir)), m.assets['what?.svg'])
   } finally {
     remove(dir)
   }
@@ -373,10 +373,10 @@ globs('should list lazy modules, eager values, an export and a query, keyed and 
     assert.equal(mod.eager, { './data/a.json': { n: 1 }, './data/b.json': { n: 2 } })
     assert.equal(mod.docs, { './docs/one.md': '# One\n' })
     assert.equal(Object.keys(mod.urls), ['/images/dot.png'], '/ patterns are from the source root')
-    assert.is(fileOf(mod.urls['/images/dot.png'], out(dir)), m.assets['images/dot.png'].file)
+    assert.is(fileOf(mod.urls['/images/dot.png'], out(dir)), m.assets['images/dot.png'])
     assert.equal(Object.keys(mod.mods), ['./helper.ts'], 'the importer is not in its own glob')
     assert.is(mod.mods['./helper.ts'].name, 'helper')
-    assert.ok((m.assets['app.ts'].dynamicImports ?? []).length >= 3, 'each lazy module is a chunk')
+    assert.ok((assetOf(m, 'app.ts').dynamicImports ?? []).length >= 3, 'each lazy module is a chunk')
   } finally {
     remove(dir)
   }

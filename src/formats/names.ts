@@ -5,7 +5,7 @@
 // `theme.scss`, and `app.css` for the one stylesheet a script entry imports. A real asset of
 // that name always wins; an alias two assets would claim is left out, with a warning.
 import path from 'node:path'
-import type { Manifest } from '../manifest.js'
+import { assetEntries, type Manifest } from '../manifest.js'
 
 export const FORMAT_NAMES = ['sprockets', 'propshaft', 'django', 'vite'] as const
 export type FormatName = (typeof FORMAT_NAMES)[number]
@@ -30,7 +30,8 @@ export interface NameTable {
 /** Output-extension aliases (tier 1) before the stylesheet of a script entry (tier 2). */
 export function nameTable(m: Manifest): NameTable {
   const found = new Map<string, Named>()
-  for (const [name, a] of Object.entries(m.assets)) found.set(name, { file: a.file, integrity: a.integrity, size: a.size })
+  const assets = assetEntries(m)
+  for (const [name, a] of assets) found.set(name, { file: a.file, integrity: a.integrity, size: a.size })
   const ambiguous: NameTable['ambiguous'] = []
   const tiers: Map<string, Named[]>[] = [new Map(), new Map()]
   const claim = (tier: number, alias: string, aliasOf: string, file: string) => {
@@ -40,7 +41,7 @@ export function nameTable(m: Manifest): NameTable {
     list.push({ file, integrity: rec.integrity, size: rec.size, aliasOf })
     tiers[tier]!.set(alias, list)
   }
-  for (const [name, a] of Object.entries(m.assets)) {
+  for (const [name, a] of assets) {
     const stem = name.slice(0, name.length - path.posix.extname(name).length)
     const ext = path.posix.extname(a.file)
     if (ext && ext !== path.posix.extname(name)) claim(0, stem + ext, name, a.file)

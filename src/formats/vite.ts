@@ -7,7 +7,7 @@
 // one level (AdonisJS) or all (Laravel) preloads the same chunks. `integrity` is not Vite's,
 // but Laravel and AdonisJS put it on the tags when it is there.
 import path from 'node:path'
-import type { Manifest } from '../manifest.js'
+import { assetEntries, type Manifest } from '../manifest.js'
 import type { Format, JsonObject } from './merge.js'
 import { isObject, mergeRecords } from './merge.js'
 
@@ -17,7 +17,8 @@ export const vite: Format = {
   create(names, m) {
     const out: JsonObject = {}
     const keyOfFile = chunkKeys(m)
-    for (const [name, a] of Object.entries(m.assets)) {
+    const assets = assetEntries(m)
+    for (const [name, a] of assets) {
       if (a.type !== 'text/javascript' && a.type !== 'text/css') {
         out[name] = { file: a.file, src: name, integrity: a.integrity }
         continue
@@ -28,7 +29,7 @@ export const vite: Format = {
       if (a.css?.length) rec.css = [...a.css]
       out[name] = rec
     }
-    const dynamic = new Set(Object.values(m.assets).flatMap((a) => a.dynamicImports ?? []))
+    const dynamic = new Set(assets.flatMap(([, a]) => a.dynamicImports ?? []))
     for (const [file, key] of keyOfFile) {
       if (key in out) continue
       const rec: JsonObject = { file, name: chunkName(file) }
@@ -39,7 +40,7 @@ export const vite: Format = {
     }
     // app.js for app.ts, theme.css for theme.scss: the same record under the name of what was written.
     for (const [alias, n] of names.names) {
-      if (n.aliasOf !== undefined && m.assets[n.aliasOf]?.file === n.file && !(alias in out)) out[alias] = out[n.aliasOf]!
+      if (n.aliasOf !== undefined && m.assets[n.aliasOf] === n.file && !(alias in out)) out[alias] = out[n.aliasOf]!
     }
     return out
   },
@@ -55,8 +56,9 @@ export const vite: Format = {
 
 /** Key of every chunk an entry imports: the entry's own name when the chunk is an entry, else `_` and its file name (its path where two share one). */
 function chunkKeys(m: Manifest): Map<string, string> {
-  const entryOf = new Map(Object.entries(m.assets).map(([name, a]) => [a.file, name]))
-  const chunks = [...new Set(Object.values(m.assets).flatMap((a) => [...(a.imports ?? []), ...(a.dynamicImports ?? [])]))].sort()
+  const assets = assetEntries(m)
+  const entryOf = new Map(assets.map(([name, a]) => [a.file, name]))
+  const chunks = [...new Set(assets.flatMap(([, a]) => [...(a.imports ?? []), ...(a.dynamicImports ?? [])]))].sort()
   const base = (f: string) => `_${path.posix.basename(f)}`
   const count = new Map<string, number>()
   for (const f of chunks) if (!entryOf.has(f)) count.set(base(f), (count.get(base(f)) ?? 0) + 1)

@@ -13,7 +13,7 @@ import { buildError, displayPath } from '../diagnostics.js'
 import { FORMATS } from '../formats/index.js'
 import { HISTORY_DIR, MANIFEST_NAME } from '../manifest.js'
 import { mimeType } from '../runtime/mime.js'
-import { validateManifest } from '../runtime/validate.js'
+import { validateManifest, type ValidManifest } from '../runtime/validate.js'
 import { S3Client, S3Error, md5, type S3Object } from './s3.js'
 import { parseS3Url, settingsFromEnv } from './settings.js'
 
@@ -196,15 +196,12 @@ async function collect(outDir: string, cwd: string, formats: readonly string[], 
   } catch {
     throw buildError(`${shown} does not exist: there is no build to publish`, null, 'run kiln build first (with the same --out)')
   }
-  let data: unknown
+  let manifest: ValidManifest
   try {
-    data = JSON.parse(text)
-    validateManifest(data, shown)
+    manifest = validateManifest(JSON.parse(text), shown)
   } catch (err) {
     throw buildError(`${shown} is not a valid manifest: ${(err as Error).message}`, null, 'run kiln build again, then kiln verify')
   }
-  const manifest = data as { assets: Record<string, { file: string; type: string; encodings?: Record<string, { file: string }> }>; files: Record<string, { size: number }> }
-  const typeOf = new Map(Object.values(manifest.assets).map((a) => [a.file, a.type]))
   const entries: { rel: string; type: string; encoding?: string; mutable: boolean }[] = []
   const seen = new Set<string>()
   const add = (rel: string, type: string, mutable: boolean, encoding?: string) => {
@@ -214,17 +211,17 @@ async function collect(outDir: string, cwd: string, formats: readonly string[], 
   }
   // Precompressed variants (listed in `files` too): their own keys, with Content-Encoding and the original's type.
   const variantOf = new Map<string, { encoding: string; type: string }>()
-  for (const a of Object.values(manifest.assets)) for (const [encoding, v] of Object.entries(a.encodings ?? {})) variantOf.set(v.file, { encoding, type: a.type })
+  for (const [rel, r] of Object.entries(manifest.files)) for (const [encoding, v] of Object.entries(r!.encodings ?? {})) variantOf.set(v!, { encoding, type: mimeType(rel) })
   for (const rel of Object.keys(manifest.files)) {
     for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
-      if (manifest.files[rel + ext] && !variantOf.has(rel + ext)) variantOf.set(rel + ext, { encoding, type: typeOf.get(rel) ?? mimeType(rel) })
+      if (manifest.files[rel + ext] && !variantOf.has(rel + ext)) variantOf.set(rel + ext, { encoding, type: mimeType(rel) })
     }
   }
   for (const rel of Object.keys(manifest.files).sort()) {
     const variant = variantOf.get(rel)
     if (variant && !variants) continue
     if (variant) add(rel, variant.type, false, variant.encoding)
-    else add(rel, typeOf.get(rel) ?? mimeType(rel), false)
+    else add(rel, mimeType(rel), false)
   }
   // The history copy of this manifest (content-named, so immutable like the files).
   const historyDir = path.join(outDir, HISTORY_DIR)

@@ -111,7 +111,7 @@ export function packageOf(source: string): string {
 
 /** Every file a browser may fetch: no source maps, no precompressed variants. */
 export function browserFiles(manifest: Manifest): string[] {
-  const variants = new Set(Object.values(manifest.assets).flatMap((a) => Object.values(a.encodings ?? {}).map((e) => e.file)))
+  const variants = new Set(Object.values(manifest.files).flatMap((r) => Object.values(r.encodings ?? {})))
   return Object.keys(manifest.files).filter((f) => !f.endsWith('.map') && !variants.has(f) && !/\.(gz|br)$/.test(f)).sort()
 }
 

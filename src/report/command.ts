@@ -14,6 +14,7 @@ export async function reportCommand(args: string[], o: BuildOptions): Promise<{ 
   const file = args[0] ? path.resolve(args[0]) : path.join((await resolveConfig(o)).outDir, MANIFEST_NAME)
   const manifest = readManifest(file)
   const cwd = process.cwd()
+  if (!manifest && versionOf(file) === 1) throw usageError(`${displayPath(file, cwd)} is a version 1 manifest (written by kiln-assets < 0.2.0)`, 'rebuild it with kiln-assets ≥ 0.2.0: kiln build')
   if (!manifest) throw usageError(`${displayPath(file, cwd)} is not a Kiln manifest (missing or unreadable)`, 'run kiln build first, or name the manifest: kiln report public/assets/manifest.json')
   const dir = path.dirname(file)
   const written = await writeReport(manifest, dir, null, previousOf(dir, fs.readFileSync(file, 'utf8')))
@@ -21,7 +22,15 @@ export async function reportCommand(args: string[], o: BuildOptions): Promise<{ 
   return { ok: true, json: { ok: true, report }, text: `Wrote ${report}` }
 }
 
-/** The newest manifest of the history that is not this one. */
+function versionOf(file: string): unknown {
+  try {
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: unknown })?.version
+  } catch {
+    return undefined
+  }
+}
+
+/** The newest manifest of the history that is not this one (one of an older version compares as none). */
 function previousOf(dir: string, current: string) {
   const history = path.join(dir, HISTORY_DIR)
   let files: { file: string; mtime: number }[] = []

@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Manifest } from '../manifest.js'
-import { MANIFEST_NAME } from '../manifest.js'
+import { assetEntries, MANIFEST_NAME, MANIFEST_VERSION } from '../manifest.js'
 import { FileSizes, initialFiles } from './sizes.js'
 
 export interface Size {
@@ -19,7 +19,7 @@ export interface EntrySize extends Size {
 
 /** The compiled entries of a manifest read on its own: scripts and stylesheets (static files are never entries). */
 export function entryNames(manifest: Manifest): string[] {
-  return Object.entries(manifest.assets).filter(([, a]) => /^text\/(javascript|css)\b/.test(a.type)).map(([name]) => name).sort()
+  return assetEntries(manifest).filter(([, a]) => /^text\/(javascript|css)\b/.test(a.type)).map(([name]) => name).sort()
 }
 
 export function entrySizes(names: string[], manifest: Manifest, outDir: string, previous: Manifest | null, previousDir = outDir): EntrySize[] {
@@ -32,15 +32,18 @@ export function entrySizes(names: string[], manifest: Manifest, outDir: string, 
   return [...names].sort().map((name) => ({
     name,
     ...measure(manifest, now, name),
-    previous: previous && before && previous.assets[name] ? measure(previous, before, name) : null,
+    previous: previous && before && Object.hasOwn(previous.assets, name) ? measure(previous, before, name) : null,
   }))
 }
 
-/** A manifest file, or null when there is none (a first build) or it cannot be read. */
+/**
+ * A manifest file, or null when there is none (a first build), it cannot be read, or it is of
+ * another version (a build by kiln-assets < 0.2.0): then there is nothing to compare with.
+ */
 export function readManifest(file: string): Manifest | null {
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest
-    return m && typeof m === 'object' && m.assets && m.files ? m : null
+    return m && typeof m === 'object' && m.version === MANIFEST_VERSION && m.assets && m.files ? m : null
   } catch {
     return null
   }

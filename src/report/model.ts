@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import type { CompiledEntry } from '../compilers/types.js'
-import type { Manifest } from '../manifest.js'
+import { assetEntries, assetOf, type Manifest } from '../manifest.js'
 import { packageOf, browserFiles } from './budgets.js'
 import { entryNames } from './entry-sizes.js'
 import { initialFiles } from './sizes.js'
@@ -74,7 +74,7 @@ export function reportModel(manifest: Manifest, outDir: string, entries: Compile
     size: manifest.files[file]?.size ?? 0,
     modules: [...(modules.get(file) ?? [])].map(([name, n]) => ({ name, size: n })).sort((a, b) => b.size - a.size),
   }))
-  const staticFiles = Object.entries(manifest.assets).filter(([n, a]) => !names.includes(n) && !outputs.has(a.file))
+  const staticFiles = assetEntries(manifest).filter(([n, a]) => !names.includes(n) && !outputs.has(a.file))
   const byType = new Map<string, { name: string; size: number }[]>()
   for (const [n, a] of staticFiles) {
     const type = path.posix.extname(n).slice(1).toLowerCase() || 'other'
@@ -101,7 +101,7 @@ function changesOf(before: Manifest, after: Manifest): ReportModel['changes'] {
       out.set(`${name} (initial)`, initial.reduce((n, f) => n + (m.files[f]?.size ?? 0), 0))
       if (lazy.length) out.set(`${name} (lazy)`, lazy.reduce((n, f) => n + (m.files[f]?.size ?? 0), 0))
     }
-    for (const [name, a] of Object.entries(m.assets)) if (!entries.includes(name) && !files.has(a.file)) out.set(name, a.size)
+    for (const [name, a] of assetEntries(m)) if (!entries.includes(name) && !files.has(a.file)) out.set(name, a.size)
     return out
   }
   const b = sizes(before)
@@ -115,15 +115,14 @@ function changesOf(before: Manifest, after: Manifest): ReportModel['changes'] {
 
 /** The chunks an entry loads later: its dynamic imports and what they import, transitively. */
 function lazyFiles(manifest: Manifest, name: string, initial: string[]): string[] {
-  const byFile = new Map(Object.values(manifest.assets).map((a) => [a.file, a]))
   const seen = new Set(initial)
   const lazy: string[] = []
   const add = (list: string[] | undefined) => {
     for (const f of list ?? []) if (!seen.has(f)) { seen.add(f); lazy.push(f) }
   }
-  add(manifest.assets[name]?.dynamicImports)
+  add(assetOf(manifest, name)?.dynamicImports)
   for (let i = 0; i < lazy.length; i++) {
-    const owner = byFile.get(lazy[i]!)
+    const owner = manifest.files[lazy[i]!]
     add(owner?.imports)
     add(owner?.dynamicImports)
   }

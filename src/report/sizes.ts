@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import type { Manifest } from '../manifest.js'
+import { assetOf, type Manifest } from '../manifest.js'
 
 const UNITS: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 }
 
@@ -25,7 +25,7 @@ export function formatSize(n: number): string {
 
 /** The files an entry loads before it runs: its own, the chunks it imports statically, its CSS. */
 export function initialFiles(manifest: Manifest, logical: string): string[] {
-  const a = manifest.assets[logical]
+  const a = assetOf(manifest, logical)
   return a ? [...new Set([a.file, ...(a.imports ?? []), ...(a.css ?? [])])] : []
 }
 
@@ -41,7 +41,8 @@ export class FileSizes {
   gzip(file: string): number {
     const known = this.gz.get(file)
     if (known !== undefined) return known
-    const variant = Object.values(this.manifest.assets).find((a) => a.file === file)?.encodings?.gzip?.size ?? this.manifest.files[`${file}.gz`]?.size
+    const gz = this.manifest.files[file]?.encodings?.gzip ?? `${file}.gz`
+    const variant = this.manifest.files[gz]?.size
     let n = variant
     if (n === undefined) {
       try {

@@ -1,6 +1,6 @@
 // The two errors the runtime throws. Both say which manifest was read and what to do.
 export class ManifestError extends Error {
-  readonly manifest: string
+  declare readonly manifest: string
   constructor(manifest: string, problem: string) {
     super(`Kiln manifest ${manifest}: ${problem}. Run \`kiln build\` to write a valid manifest.`)
     this.name = 'ManifestError'
@@ -9,9 +9,9 @@ export class ManifestError extends Error {
 }
 
 export class AssetNotFoundError extends Error {
-  readonly asset: string
-  readonly manifest: string
-  readonly suggestions: readonly string[]
+  declare readonly asset: string
+  declare readonly manifest: string
+  declare readonly suggestions: readonly string[]
   constructor(asset: string, manifest: string, suggestions: string[]) {
     const hint = suggestions.length ? `; did you mean ${suggestions.map((s) => `'${s}'`).join(', ')}?` : ''
     super(`Asset '${asset}' is not in the Kiln manifest ${manifest}${hint}`)

@@ -1,15 +1,17 @@
-// kiln-assets/runtime: the half of Kiln that runs in every app process. It reads one manifest,
-// validates it and builds every URL once at load; a lookup is then a Map read. It never
+// kiln-assets/runtime: the half of Kiln that runs in every app process. It reads one manifest
+// and validates it at load; each name's URL, integrity and tags are built on its first lookup,
+// so a boot costs about one JSON.parse and a lookup after the first is a Map read. It never
 // compiles, watches sources or imports anything but Node built-ins and its own files.
 import fs from 'node:fs'
 import path from 'node:path'
 import { closest } from './closest.js'
 import { AssetNotFoundError, ManifestError } from './errors.js'
+import { mimeType } from './mime.js'
 import { encodePath } from './url-path.js'
-import { validateManifest, type AssetRecord, type ValidManifest } from './validate.js'
+import { checkAll, checkAsset, checkFile, openManifest, type FileRecord, type ValidManifest } from './validate.js'
 
 export { AssetNotFoundError, ManifestError }
-export type { AssetRecord }
+export type { FileRecord, ValidManifest }
 
 export interface RuntimeOptions {
   /** Origin to serve assets from, e.g. a CDN. Default: ASSET_HOST. */
@@ -56,8 +58,9 @@ export interface Assets<Missing = never> {
 
 type Strictness<O> = O extends { strict: false } ? Assets<undefined> : Assets
 
-interface Table {
-  entries: Map<string, EntryInfo>
+export interface Table {
+  /** A name's entry, built on its first lookup; undefined for a name the manifest lacks. */
+  entry: (name: string) => EntryInfo | undefined
   /** Sorted names, built on first need (suggestions, names()). */
   names: () => readonly string[]
   /** tags() without options, rendered on first use per name. */
@@ -67,30 +70,20 @@ interface Table {
   manifest: ValidManifest
 }
 
-/** Each Assets' way to its current table, for kiln-assets/serve (not part of the public API). */
-const tables = new WeakMap<Assets<unknown>, () => Table>()
-
 /**
- * The manifest an Assets holds right now (after any reload). Serving reads it through here, so
- * lookups and serving follow one manifest and a reload swaps both at once.
+ * Each Assets' way to its current table (after any reload), for kiln-assets/serve: lookups and
+ * serving follow one manifest, and a reload swaps both at once. Not part of the public API.
  */
-export function currentManifest(assets: Assets<unknown>): ValidManifest {
-  const current = tables.get(assets)
-  if (!current) throw new TypeError('expected the object returned by loadManifest() or fromManifest()')
-  return current().manifest
-}
-
-const NONE: readonly AssetRef[] = Object.freeze([])
-const PLAIN_PATH = /^[\w.~@/-]*$/
+export const tables = new WeakMap<Assets<unknown>, () => Table>()
 
 export function defaultManifestPath(env: Record<string, string | undefined> = process.env): string {
-  return path.resolve(env.KILN_MANIFEST || path.join('public', 'assets', 'manifest.json'))
+  return path.resolve(env.KILN_MANIFEST || 'public/assets/manifest.json')
 }
 
 /** Reads and validates a manifest, synchronously (for boot). */
 export function loadManifest<O extends RuntimeOptions>(file?: string, options?: O): Strictness<O> {
   const o = options ?? ({} as RuntimeOptions)
-  const source = file ? path.resolve(file) : defaultManifestPath(o.env ?? process.env)
+  const source = file ? path.resolve(file) : defaultManifestPath(o.env)
   let [m, seen] = readStamped(source)
   let table = buildTable(m, o)
   if (!o.reload) return createAssets(() => table, source, o) as Strictness<O>
@@ -101,7 +94,8 @@ export function loadManifest<O extends RuntimeOptions>(file?: string, options?: 
     checked = now
     try {
       if (stampOf(fs.statSync(source)) !== seen) {
-        ;[m, seen] = readStamped(source)
+        // Checked whole: a broken rebuild must fail here, where the last good one is kept.
+        ;[m, seen] = readStamped(source, true)
         table = buildTable(m, o)
       }
     } catch {
@@ -118,12 +112,20 @@ const stampOf = (s: fs.Stats) => `${s.ino}:${s.mtimeMs}:${s.size}`
 export function fromManifest<O extends RuntimeOptions>(data: unknown, options?: O & { source?: string }): Strictness<O> {
   const o = options ?? ({} as RuntimeOptions & { source?: string })
   const source = o.source ?? '(object passed to fromManifest)'
-  // validateManifest reads `data` once into a copy and throws nothing but ManifestError.
-  const table = buildTable(validateManifest(data, source), o)
+  // A copy through JSON reads every field once (a getter or Proxy that answers differently
+  // later cannot change what was checked) and leaves plain data for validateManifest. Whatever
+  // reading throws, even a thrown value that throws when read, becomes a ManifestError.
+  let copy: unknown
+  try {
+    copy = JSON.parse(JSON.stringify(data) ?? 'null')
+  } catch {
+    throw new ManifestError(source, 'cannot be read (reading it threw)')
+  }
+  const table = buildTable(openManifest(copy, source), o)
   return createAssets(() => table, source, o) as Strictness<O>
 }
 
-/** Reads a manifest file and validates it: the one place the runtime parses one. */
+/** Reads a manifest file and opens it (records are checked on use): the one place the runtime parses one. */
 export function readManifest(source: string): ValidManifest {
   return readStamped(source)[0]
 }
@@ -133,12 +135,13 @@ export function readManifest(source: string): ValidManifest {
  * one handle, so a build renaming a new manifest into place meanwhile cannot pair the old
  * bytes with the new file's stamp (which would pin the old manifest for good).
  */
-function readStamped(source: string): [ValidManifest, string] {
+function readStamped(source: string, whole?: boolean): [ValidManifest, string] {
   let fd: number | undefined
   try {
     fd = fs.openSync(source, 'r')
     const stamp = stampOf(fs.fstatSync(fd))
-    return [validateManifest(JSON.parse(fs.readFileSync(fd, 'utf8')), source), stamp]
+    const m = openManifest(JSON.parse(fs.readFileSync(fd, 'utf8')), source)
+    return [whole ? checkAll(m) : m, stamp]
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     throw err instanceof ManifestError ? err : new ManifestError(source, err instanceof SyntaxError ? `is not valid JSON (${e.message})`
@@ -155,27 +158,24 @@ function buildTable(m: ValidManifest, o: RuntimeOptions): Table {
   if (!prefix.endsWith('/')) prefix += '/'
   if (host && !prefix.startsWith('/')) prefix = `/${prefix}`
   const base = (host && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(host) ? `https://${host}` : host) + prefix
-  const url = (file: string) => base + (PLAIN_PATH.test(file) ? file : encodePath(file))
-  const refs = new Map<string, AssetRef>()
-  const ref = (file: string): AssetRef => {
-    let r = refs.get(file)
-    if (!r) refs.set(file, (r = Object.freeze({ url: url(file), integrity: m.files.get(file)!.integrity })))
-    return r
-  }
-  // The lists are validateManifest's own arrays (never the caller's), so .map is safe here.
-  const refsTo = (files?: readonly string[]) => (files?.length ? Object.freeze(files.map(ref)) : NONE)
+  // Each is built once, on the first lookup of an entry that names it (entries are cached).
+  const ref = (file: string): AssetRef => Object.freeze({ url: base + encodePath(file), integrity: checkFile(m, file).integrity })
+  // checkFile checked every list; they are the runtime's own parsed arrays, so .map is safe.
+  const refsTo = (files?: readonly string[]) => Object.freeze((files ?? []).map(ref))
   const entries = new Map<string, EntryInfo>()
-  for (const [name, a] of m.assets) {
-    entries.set(name, Object.freeze({
-      url: url(a.file),
-      integrity: a.integrity,
-      type: a.type,
-      css: refsTo(a.css),
-      preload: refsTo(a.imports),
-    }))
+  const entry = (name: string): EntryInfo | undefined => {
+    let e = entries.get(name)
+    if (e || typeof name !== 'string') return e
+    // A malformed record throws ManifestError here, on the name's first lookup.
+    const file = checkAsset(m, name)
+    if (file === undefined) return
+    const own = ref(file)
+    const { css, imports } = m.files[file]!
+    entries.set(name, (e = Object.freeze({ ...own, type: mimeType(file), css: refsTo(css), preload: refsTo(imports) })))
+    return e
   }
   let names: readonly string[] | undefined
-  return { entries, names: () => (names ??= Object.freeze([...entries.keys()].sort())), defaultTags: new Map(), publicPath: prefix, manifest: m }
+  return { entry, names: () => (names ??= Object.freeze(Object.keys(m.assets).sort())), defaultTags: new Map(), publicPath: prefix, manifest: m }
 }
 
 function createAssets(current: () => Table, source: string, o: RuntimeOptions): Assets<undefined> {
@@ -189,13 +189,13 @@ function createAssets(current: () => Table, source: string, o: RuntimeOptions): 
     get publicPath() {
       return current().publicPath
     },
-    has: (name) => current().entries.has(name),
-    url: (name) => current().entries.get(name)?.url ?? missing(name),
-    integrity: (name) => current().entries.get(name)?.integrity ?? missing(name),
-    entry: (name) => current().entries.get(name) ?? missing(name),
+    has: (name) => current().entry(name) !== undefined,
+    url: (name) => current().entry(name)?.url ?? missing(name),
+    integrity: (name) => current().entry(name)?.integrity ?? missing(name),
+    entry: (name) => current().entry(name) ?? missing(name),
     tags(name, options) {
       const t = current()
-      const info = t.entries.get(name)
+      const info = t.entry(name)
       if (!info) return missing(name)
       if (options && (options.nonce !== undefined || options.crossorigin !== undefined)) return renderTags(info, options)
       let html = t.defaultTags.get(name)

@@ -5,8 +5,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { currentManifest, loadManifest, type Assets } from './index.js'
-import type { ValidManifest } from './validate.js'
+import { loadManifest, tables, type Assets } from './index.js'
+import { checkFile, type ValidManifest } from './validate.js'
 import { mimeType } from './mime.js'
 
 export interface ServeOptions {
@@ -65,8 +65,10 @@ export function serveAssets(options: ServeOptions = {}): Handler {
   let seen: ValidManifest | undefined
   let prefix = ''
   const routes = new Map<string, Route>()
+  const table = tables.get(assets)
+  if (!table) throw new TypeError('options.assets is not an Assets from loadManifest() or fromManifest()')
   const current = () => {
-    const m = currentManifest(assets)
+    const m = table().manifest
     if (m !== seen) {
       addRoutes(m, dir, routes)
       prefix = normalizePrefix(options.prefix ?? (env.KILN_PUBLIC_PATH || m.publicPath))
@@ -131,13 +133,13 @@ export function serveAssets(options: ServeOptions = {}): Handler {
 }
 
 function addRoutes(m: ValidManifest, dir: string, routes: Map<string, Route>): void {
-  const types = new Map<string, string>()
-  for (const a of m.assets.values()) types.set(a.file, a.type)
-  const rep = (file: string): Representation => ({ abs: path.join(dir, file), size: m.files.get(file)!.size, etag: `"${m.files.get(file)!.integrity}"` })
-  for (const file of m.files.keys()) {
-    const route: Route = { ...rep(file), type: withCharset(types.get(file) ?? mimeType(file)) }
-    if (m.files.has(`${file}.br`)) route.br = rep(`${file}.br`)
-    if (m.files.has(`${file}.gz`)) route.gzip = rep(`${file}.gz`)
+  // Every record is checked here (its path above all): serving trusts none it has not checked.
+  for (const file in m.files) checkFile(m, file)
+  const rep = (file: string): Representation => ({ abs: path.join(dir, file), size: m.files[file]!.size, etag: `"${m.files[file]!.integrity}"` })
+  for (const file in m.files) {
+    const route: Route = { ...rep(file), type: withCharset(mimeType(file)) }
+    if (m.files[`${file}.br`]) route.br = rep(`${file}.br`)
+    if (m.files[`${file}.gz`]) route.gzip = rep(`${file}.gz`)
     routes.set(file, route)
   }
 }

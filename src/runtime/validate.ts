@@ -1,39 +1,41 @@
-// Checks an untrusted value (parsed JSON, or anything a caller passes) against manifest v1.
-// Every field is read once, checked, and that value is what the result holds: the result is
-// a fresh copy, so a getter or Proxy that answers differently the next time cannot change a
-// manifest after it was checked. Whatever reading the value throws (a getter, a Proxy trap)
-// becomes a ManifestError; names live in Maps, so `__proto__` or `constructor` are ordinary
-// keys. It runs at every boot on manifests of 10,000+ assets, so it copies only records.
+// Checks a manifest (version 2). An app's boot pays for one JSON.parse and no more: opening
+// checks the top level only, and each record is checked when it is first used (the runtime
+// looks a name up, serve builds its routes); the commands that judge a whole build (verify,
+// clean, publish, inspect) check every record up front. The parsed objects are checked in
+// place and nothing is copied: JSON.parse output has no getters or Proxies (an object from
+// anywhere else is first copied through JSON, see fromManifest). `assets` and `files` lose
+// their prototype, so any name (`__proto__`, `constructor`) is an ordinary key.
 import { ManifestError } from './errors.js'
 
+export type Encoding = 'br' | 'gzip'
+
+/** A file of the build: its integrity and size, and for an output its graph and variants. */
 export interface FileRecord {
   readonly integrity: string
   readonly size: number
-}
-
-export interface Encoding {
-  readonly file: string
-  readonly size: number
-}
-
-export interface AssetRecord extends FileRecord {
-  readonly file: string
-  readonly type: string
   readonly map?: string
   readonly css?: readonly string[]
   readonly imports?: readonly string[]
   readonly dynamicImports?: readonly string[]
-  readonly encodings?: Readonly<Partial<Record<'br' | 'gzip', Encoding>>>
+  /** Encoding → the precompressed variant's file (whose own record is in `files`). */
+  readonly encodings?: Readonly<Partial<Record<Encoding, string>>>
 }
+
+/** A dictionary without a prototype: reading a name it lacks gives undefined, whatever the name. */
+export type Dict<T> = { readonly [key: string]: T | undefined }
 
 export interface ValidManifest {
-  publicPath: string
-  assets: Map<string, AssetRecord>
-  files: Map<string, FileRecord>
+  /** Where it was read from, for messages. */
+  readonly source: string
+  readonly publicPath: string
+  /** Logical name → output file. Opened only: read a name through checkAsset. */
+  readonly assets: Dict<string>
+  /** Output file → its record. Opened only: read a record through checkFile (validateManifest checked them all). */
+  readonly files: Dict<FileRecord>
 }
 
-// Absolute, backslash, NUL, empty segment, or a '.'/'..' segment: not a path inside the directory.
-const UNSAFE_PATH = /^\/|\\|\0|\/\/|\/$|(?:^|\/)\.\.?(?:\/|$)/
+// Empty, absolute, backslash, NUL, empty segment, or a '.'/'..' segment: not a path inside the directory.
+const UNSAFE_PATH = /^(\/|$)|\\|\0|\/\/|\/$|(^|\/)\.\.?(\/|$)/
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -41,99 +43,97 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** A relative POSIX path that stays inside the artifact directory. */
 export function isSafePath(p: unknown): p is string {
-  return typeof p === 'string' && p !== '' && p.length <= 4096 && !UNSAFE_PATH.test(p)
+  return typeof p === 'string' && p.length <= 4096 && !UNSAFE_PATH.test(p)
 }
 
-const SRI = /^sha(?:256|384|512)-/
+// An SRI value's shape, at most 255 characters. Cheap on purpose: the value is only ever
+// compared or HTML-escaped, never decoded.
+const SRI = /^sha(256|384|512)-[^]{0,248}$/
 
-/** An SRI value's shape. Cheap on purpose (it runs 20,000 times at a boot): the value is
- *  only ever compared or HTML-escaped, never decoded. */
-function isIntegrity(v: unknown): v is string {
-  return typeof v === 'string' && v.length < 256 && SRI.test(v)
-}
+const q = (v: unknown) => JSON.stringify(v)
 
-function isSize(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
-}
-
-const q = (s: string) => JSON.stringify(s)
-
-export function validateManifest(data: unknown, source: string): ValidManifest {
-  let verdict: unknown
+/** Checks the top level of parsed JSON (plain data) as a version 2 manifest; throws ManifestError. */
+export function openManifest(data: unknown, source: string): ValidManifest {
   const fail = (problem: string): never => {
-    throw (verdict = new ManifestError(source, problem))
+    throw new ManifestError(source, problem)
   }
-  try {
-    return check(data, fail)
-  } catch (err) {
-    // Compared by identity only: what a hostile getter throws may be hostile too (a Proxy
-    // whose every trap throws), so it is never read.
-    if (err === verdict) throw err
-    throw new ManifestError(source, 'cannot be read (reading it threw)')
-  }
-}
-
-type Fail = (problem: string) => never
-type Record_ = Record<string, unknown>
-
-function check(data: unknown, fail: Fail): ValidManifest {
   if (!isObject(data)) fail('is not a JSON object')
-  // Spread copies read each own property once: what is checked below is what is kept.
-  const m = { ...(data as Record_) }
-  if (m.version !== 1) fail(`has version ${JSON.stringify(m.version) ?? 'undefined'}, but this kiln-assets/runtime reads version 1`)
+  const m = data as Record<string, unknown>
+  const v = m.version
+  // Version 1 came from kiln-assets < 0.2.0; anything else is not a Kiln manifest this runtime can read.
+  if (v !== 2) fail(`is a version ${q(v)} manifest${v === 1 ? ' (written by kiln-assets < 0.2.0)' : ''}; this runtime reads version 2: rebuild it with kiln-assets ≥ 0.2.0`)
   if (typeof m.publicPath !== 'string') fail('has no "publicPath" string')
-  if (!isObject(m.files)) fail('has no "files" object')
-  if (!isObject(m.assets)) fail('has no "assets" object')
-  const rawFiles = m.files as Record_
-  const files = new Map<string, FileRecord>()
-  for (const key of Object.keys(rawFiles)) {
-    const rec = rawFiles[key]
-    if (!isSafePath(key)) fail(`files[${q(key)}] is not a relative path inside the artifact directory`)
-    if (!isObject(rec)) fail(`files[${q(key)}] is not an object`)
-    const r = { ...(rec as Record_) }
-    if (!isIntegrity(r.integrity)) fail(`files[${q(key)}].integrity is not an SRI hash`)
-    if (!isSize(r.size)) fail(`files[${q(key)}].size is not a byte count`)
-    files.set(key, r as unknown as FileRecord)
-  }
-  // Messages are built only on failure: these run for every record of every boot.
-  const at = (name: string, field: string) => `assets[${q(name)}]${field}`
-  const listed = (v: unknown, name: string, field: string): void => {
-    if (typeof v !== 'string' || !files.has(v)) fail(`${at(name, field)} names a file that is not in "files"`)
-  }
-  const list = (v: unknown, name: string, field: string): string[] => {
-    if (!Array.isArray(v)) fail(`${at(name, field)} is not an array`)
-    const out: string[] = []
-    for (let i = 0, n = (v as unknown[]).length; i < n; i++) listed(out[i] = (v as string[])[i]!, name, `${field}[${i}]`)
-    return out
-  }
-  const rawAssets = m.assets as Record_
-  const assets = new Map<string, AssetRecord>()
-  for (const name of Object.keys(rawAssets)) {
-    const a = rawAssets[name]
-    if (!isObject(a)) fail(`${at(name, '')} is not an object`)
-    const r = { ...(a as Record_) }
-    listed(r.file, name, '.file')
-    if (r.integrity !== files.get(r.file as string)!.integrity) fail(`${at(name, '.integrity')} differs from files[${q(r.file as string)}]`)
-    if (!isSize(r.size)) fail(`${at(name, '.size')} is not a byte count`)
-    if (typeof r.type !== 'string') fail(`${at(name, '.type')} is not a string`)
-    if (r.map !== undefined) listed(r.map, name, '.map')
-    for (const k of ['css', 'imports', 'dynamicImports']) if (r[k] !== undefined) r[k] = list(r[k], name, `.${k}`)
-    if (r.encodings !== undefined) r.encodings = encodings(r.encodings, name, listed, fail)
-    assets.set(name, r as unknown as AssetRecord)
-  }
-  return { publicPath: m.publicPath as string, assets, files }
+  for (const k of ['files', 'assets']) Object.setPrototypeOf(isObject(m[k]) ? m[k] : fail(`has no "${k}" object`), null)
+  m.source = source
+  return m as unknown as ValidManifest
 }
 
-function encodings(v: unknown, name: string, listed: (v: unknown, name: string, field: string) => void, fail: Fail): Record_ {
-  const where = `assets[${q(name)}].encodings`
-  if (!isObject(v)) fail(`${where} is not an object`)
-  const out = { ...(v as Record_) }
-  for (const enc of Object.keys(out)) {
-    if (enc !== 'br' && enc !== 'gzip') fail(`${where} has unknown encoding ${q(enc)}`)
-    if (!isObject(out[enc])) fail(`${where}.${enc} is not an object`)
-    const e = (out[enc] = { ...(out[enc] as Record_) })
-    listed(e.file, name, `.encodings.${enc}.file`)
-    if (!isSize(e.size)) fail(`${where}.${enc}.size is not a byte count`)
+/** The file a logical name resolves to (in `files`; checkFile checks its record), or undefined when `assets` lacks the name. */
+export function checkAsset(m: ValidManifest, name: string): string | undefined {
+  const file: unknown = m.assets[name]
+  if (file === undefined) return undefined
+  if (typeof file !== 'string' || m.files[file] === undefined) throw new ManifestError(m.source, `assets[${q(name)}] names a file that is not in "files"`)
+  return file
+}
+
+/**
+ * A file's record, checked for what the runtime and serve use: its path stays inside the
+ * artifact directory, its integrity and size have their shapes (a record that is no object
+ * has neither), and the files its lists (css, imports) name are in `files`. Messages are built
+ * only on failure. Code here is budgeted (the runtime's size), so it is terse.
+ */
+export function checkFile(m: ValidManifest, file: string): FileRecord {
+  const r = m.files[file] as Record<string, unknown> | null | undefined
+  const fail = failAt(m, file)
+  if (!isSafePath(file)) fail(' is not a relative path inside the artifact directory')
+  if (!SRI.test(typeof r?.integrity == 'string' ? r.integrity : '')) fail('.integrity is not an SRI hash')
+  if (!(Number.isSafeInteger(r!.size) && (r!.size as number) >= 0)) fail('.size is not a byte count')
+  lists(m, r!, ['css', 'imports'], fail)
+  return r as unknown as FileRecord
+}
+
+const failAt = (m: ValidManifest, file: string) => (problem: string): never => {
+  throw new ManifestError(m.source, `files[${q(file)}]${problem}`)
+}
+
+/** Each of the record's lists `keys` is an array of files in `files`. */
+function lists(m: ValidManifest, r: Record<string, unknown>, keys: string[], fail: (problem: string) => never): void {
+  for (const k of keys) {
+    const list = r[k] ?? []
+    if (!Array.isArray(list)) fail(`.${k} is not an array`)
+    ;(list as unknown[]).forEach((v, i) => listed(m, v, fail, `.${k}[${i}]`))
   }
-  return out
+}
+
+function listed(m: ValidManifest, v: unknown, fail: (problem: string) => never, field: string): void {
+  if (typeof v !== 'string' || m.files[v] === undefined) fail(`${field} names a file that is not in "files"`)
+}
+
+/** Checks every record of an opened manifest, as checkFile and checkAsset do (a reload checks it whole). */
+export function checkAll(m: ValidManifest): ValidManifest {
+  for (const file in m.files) checkFile(m, file)
+  for (const name in m.assets) checkAsset(m, name)
+  return m
+}
+
+/**
+ * Opens parsed JSON and checks every record, the fields only the build's own commands use
+ * (map, encodings) too: for verify, clean, publish and inspect, which judge a whole build.
+ */
+export function validateManifest(data: unknown, source: string): ValidManifest {
+  const m = checkAll(openManifest(data, source))
+  for (const file in m.files) {
+    const r = m.files[file]!
+    const fail = failAt(m, file)
+    lists(m, r as unknown as Record<string, unknown>, ['dynamicImports'], fail)
+    if (r.map !== undefined) listed(m, r.map, fail, '.map')
+    const enc: unknown = r.encodings
+    if (enc === undefined) continue
+    if (!isObject(enc)) fail('.encodings is not an object')
+    for (const e in enc as object) {
+      if (e !== 'br' && e !== 'gzip') fail(`.encodings has unknown encoding ${q(e)}`)
+      listed(m, (enc as Record<string, unknown>)[e], fail, `.encodings.${e}`)
+    }
+  }
+  return m
 }
