@@ -1,7 +1,8 @@
 // kiln-assets/runtime: the half of Kiln that runs in every app process. It reads one manifest
-// and validates it at load; each name's URL, integrity and tags are built on its first lookup,
-// so a boot costs about one JSON.parse and a lookup after the first is a Map read. It never
-// compiles, watches sources or imports anything but Node built-ins and its own files.
+// and checks its top level at load; each name's record is checked, and its URL, integrity and
+// tags built, on its first lookup, so a boot costs about one JSON.parse and a lookup after the
+// first is a Map read. It never compiles, watches sources or imports anything but Node
+// built-ins and its own files.
 import fs from 'node:fs'
 import path from 'node:path'
 import { closest } from './closest.js'
@@ -80,7 +81,7 @@ export function defaultManifestPath(env: Record<string, string | undefined> = pr
   return path.resolve(env.KILN_MANIFEST || 'public/assets/manifest.json')
 }
 
-/** Reads and validates a manifest, synchronously (for boot). */
+/** Reads and opens a manifest, synchronously (for boot); records are checked on first use. */
 export function loadManifest<O extends RuntimeOptions>(file?: string, options?: O): Strictness<O> {
   const o = options ?? ({} as RuntimeOptions)
   const source = file ? path.resolve(file) : defaultManifestPath(o.env)
@@ -113,7 +114,7 @@ export function fromManifest<O extends RuntimeOptions>(data: unknown, options?: 
   const o = options ?? ({} as RuntimeOptions & { source?: string })
   const source = o.source ?? '(object passed to fromManifest)'
   // A copy through JSON reads every field once (a getter or Proxy that answers differently
-  // later cannot change what was checked) and leaves plain data for validateManifest. Whatever
+  // later cannot change what was checked) and leaves plain data for openManifest. Whatever
   // reading throws, even a thrown value that throws when read, becomes a ManifestError.
   let copy: unknown
   try {
