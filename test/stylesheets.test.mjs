@@ -428,7 +428,7 @@ prefixes('should write url()s relative to each written stylesheet, so KaTeX font
   try {
     ok(await build(dir, ['--strict']))
     const m = manifestOf(dir)
-    const sheets = [assetOf(...m, 'app.ts').css, assetOf(...m, 'pages/admin.ts').css]
+    const sheets = [...assetOf(m, 'app.ts').css, ...assetOf(m, 'pages/admin.ts').css]
     assert.ok(sheets.some((f) => f.startsWith('pages/')), sheets.join())
     for (const cssFile of sheets) {
       const css = read(dir, cssFile)
