@@ -126,13 +126,15 @@ function show(v: unknown): string {
 
 /**
  * A text about a config file (a message, the line it quotes) with the values of credential
- * keys written in it masked: `"secretAccessKey": "…"` and `secretAccessKey: '…'`, and any of
- * the `known` values wherever they appear. Masked with as many `*`, so a caret under the
+ * keys written in it masked (`"secretAccessKey": "…"`, `secretAccessKey: '…'`), a URL's
+ * password, and any of the `known` values wherever they appear. Masked with as many `*`, so a caret under the
  * quoted line still points at the same column.
  */
 export function redactCredentials(text: string, known: readonly string[] = []): string {
   const mask = (s: string) => '*'.repeat(s.length)
   let out = text.replace(/((["'`]?)\b(?:accessKeyId|secretAccessKey|sessionToken)\b\2\s*:\s*)(["'`])((?:[^\\]|\\.)*?)(\3|$)/g, (_, key: string, _q, open: string, value: string, close: string) => `${key}${open}${mask(value)}${close}`)
+  // A password in a URL (an endpoint written as https://user:password@host).
+  out = out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"'`]*:)([^@\s"'`/]+)@/gi, (_, head: string, password: string) => `${head}${mask(password)}@`)
   for (const s of known) if (s) out = out.split(s).join(mask(s))
   return out
 }

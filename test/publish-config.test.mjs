@@ -226,7 +226,7 @@ Progress('should draw a live "publishing n/m files · x/y MiB" line on a pty and
     // KILN_PROGRESS_AFTER=0: drawn from the start; two uploads at once keep it on screen a while.
     const r = onTerminal(['publish', `s3://${bucket}/tty`, '--concurrency', '2'], dir, { ...s3.env, KILN_PROGRESS_AFTER: '0' })
     assert.is(r.code, 0, r.screen)
-    assert.match(r.screen, /\r\x1b\[2Kkiln: publishing [\d,]+\/[\d,]+ files · \d+\.\d\/\d+\.\d MiB \(\d+\.\d s\)/)
+    assert.match(r.screen, /\r\x1b\[2Kkiln: publishing [\d,]+\/[\d,]+ files · \d+\.\d\/\d+\.\d (KiB|MiB) \(\d+\.\d s\)/)
     const summary = r.screen.lastIndexOf('Uploaded ')
     assert.ok(summary > 0, r.screen)
     assert.ok(r.screen.lastIndexOf('\r\x1b[2K', summary) > r.screen.lastIndexOf('kiln: ', summary), 'the line is erased before the summary')

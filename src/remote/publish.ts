@@ -176,8 +176,9 @@ export function formatProgress(p: PublishProgress): string {
   if (p.phase === 'reading') return 'reading the build'
   if (p.phase === 'listing') return 'listing the bucket'
   const n = (x: number) => x.toLocaleString('en-US')
-  const mib = (x: number) => (x / 1048576).toFixed(1)
-  const parts = [`publishing ${n(p.done)}/${n(p.files)} files`, `${mib(p.doneBytes)}/${mib(p.bytes)} MiB`]
+  // One unit for both, chosen by the total, so the done part moves visibly on a small publish too.
+  const [unit, div] = p.bytes >= 1048576 ? ['MiB', 1048576] : ['KiB', 1024]
+  const parts = [`publishing ${n(p.done)}/${n(p.files)} files`, `${(p.doneBytes / div).toFixed(1)}/${(p.bytes / div).toFixed(1)} ${unit}`]
   if (p.skipped) parts.push(`${n(p.skipped)} already there`)
   if (p.refused) parts.push(`${n(p.refused)} refused`)
   return parts.join(' · ')

@@ -39,9 +39,10 @@ export interface PublishSettings {
 /** `source`: where `config` came from, as messages show it (kiln.config.mjs). */
 export function resolvePublishSettings(flags: PublishFlags, config: PublishConfig, source: string, env: NodeJS.ProcessEnv): PublishSettings {
   const inConfig = (key: string) => `publish.${key} in ${source}`
-  const pick = <T>(...layers: [T | undefined | '', string][]): [T, string] => layers.find(([v]) => v !== undefined && v !== '') as [T, string]
+  // The first layer that gives a value (an empty variable gives none), and which one it was.
+  const pick = <T>(...layers: [T | undefined | '', string][]): [T, string] => (layers.find(([v]) => v !== undefined && v !== '') ?? [undefined, '']) as [T, string]
 
-  const [target, targetFrom] = pick<string>([flags.target, 'the argument'], [config.target, inConfig('target')], [undefined, ''])
+  const [target, targetFrom] = pick<string | undefined>([flags.target, 'the argument'], [config.target, inConfig('target')])
   if (target === undefined) {
     throw usageError('kiln publish needs a target: an s3:// URL', `kiln publish s3://bucket/prefix, or "publish": { "target": "s3://bucket/prefix" } in the config`)
   }
