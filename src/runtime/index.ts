@@ -164,17 +164,18 @@ function buildTable(m: ValidManifest, o: RuntimeOptions): Table {
   // checkFile checked every list; they are the runtime's own parsed arrays, so .map is safe.
   const refsTo = (files?: readonly string[]) => Object.freeze((files ?? []).map(ref))
   const entries = new Map<string, EntryInfo>()
-  const entry = (name: string): EntryInfo | undefined => {
-    let e = entries.get(name)
-    if (e || typeof name !== 'string') return e
-    // A malformed record throws ManifestError here, on the name's first lookup.
-    const file = checkAsset(m, name)
+  // The first lookup of a name builds its entry; a malformed record throws ManifestError there.
+  const build = (name: string): EntryInfo | undefined => {
+    const file = typeof name === 'string' ? checkAsset(m, name) : undefined
     if (file === undefined) return
     const own = ref(file)
     const { css, imports } = m.files[file]!
-    entries.set(name, (e = Object.freeze({ ...own, type: mimeType(file), css: refsTo(css), preload: refsTo(imports) })))
+    const e = Object.freeze({ ...own, type: mimeType(file), css: refsTo(css), preload: refsTo(imports) })
+    entries.set(name, e)
     return e
   }
+  // Kept this small so it inlines into every lookup: the hot path is one Map read.
+  const entry = (name: string) => entries.get(name) ?? build(name)
   let names: readonly string[] | undefined
   return { entry, names: () => (names ??= Object.freeze(Object.keys(m.assets).sort())), defaultTags: new Map(), publicPath: prefix, manifest: m }
 }
