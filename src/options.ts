@@ -69,6 +69,17 @@ export interface KilnConfig {
   compare?: string
   /** Also write report.html next to the manifest: sizes per entry, a treemap by module, statics, the change since the last build. */
   report?: boolean
+  /**
+   * The remote build cache: compile results stored by content key under an S3 prefix and
+   * fetched before compiling (`remote: 's3://bucket/prefix'`); `readOnly: true` fetches
+   * and never writes (untrusted branches). Endpoint and credentials as for kiln publish.
+   */
+  cache?: CacheSettings
+}
+
+export interface CacheSettings {
+  remote?: string
+  readOnly?: boolean
 }
 
 export interface EsbuildSettings {
@@ -102,6 +113,18 @@ interface OptionSpec {
   check?: (value: unknown) => string | null
   /** What the value must be, for 'object' options' messages. */
   expect?: string
+  /** An object option whose settings are also flags and variables of their own (cache.remote: --remote-cache). */
+  fields?: Record<string, FieldSpec>
+}
+
+/** One setting of an object option, with its own flag and variable. */
+export interface FieldSpec {
+  kind: 'string' | 'boolean'
+  flag: string
+  env: string
+  describe: string
+  arg?: string
+  check?: (value: unknown) => string | null
 }
 
 export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
@@ -130,6 +153,39 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   summary: { kind: 'string', env: 'KILN_SUMMARY', default: '', arg: 'FILE', shownDefault: '$GITHUB_STEP_SUMMARY when set', describe: "Append a Markdown table of entries' initial sizes and changes" },
   compare: { kind: 'string', env: 'KILN_COMPARE', default: '', arg: 'MANIFEST', shownDefault: "the last build's manifest", describe: 'Base manifest.json the sizes are compared with' },
   report: { kind: 'boolean', env: 'KILN_REPORT', default: false, describe: 'Also write report.html (sizes, treemap, changes) next to the manifest' },
+  cache: {
+    kind: 'object', default: Object.freeze({}), describe: "Remote build cache: { remote: 's3://bucket/prefix', readOnly: true }", expect: "an object: { remote: 's3://bucket/prefix', readOnly: false }", check: checkFields,
+    fields: {
+      remote: { kind: 'string', flag: 'remote-cache', env: 'KILN_REMOTE_CACHE', arg: 'S3-URL', describe: 'Remote build cache on S3 (s3://bucket/prefix; endpoint and credentials from AWS_*)', check: checkS3Url },
+      readOnly: { kind: 'boolean', flag: 'remote-cache-read-only', env: 'KILN_REMOTE_CACHE_READ_ONLY', describe: 'Use the remote cache without ever writing to it (untrusted branches)' },
+    },
+  },
+}
+
+/** Every KILN_* variable that sets an option (transforms/env.ts never exposes these to the app). */
+export const OPTION_VARIABLES: readonly string[] = Object.values(OPTIONS).flatMap((o) => [...(o.env ? [o.env] : []), ...Object.values(o.fields ?? {}).map((f) => f.env)])
+
+/** An object option's settings: known names (the closest suggested) of the right kinds. */
+function checkFields(value: unknown): string | null {
+  if (!isPlainObject(value)) return null
+  const fields = OPTIONS.cache.fields!
+  for (const [key, v] of Object.entries(value)) {
+    const field = fields[key]
+    if (!field) {
+      const near = closest(key, Object.keys(fields))
+      return `has no setting "${key}"${near.length ? `; did you mean "${near[0]}"?` : ''} (settings: ${Object.keys(fields).join(', ')})`
+    }
+    if (v === undefined) continue
+    if (typeof v !== field.kind) return `.${key} must be ${field.kind === 'string' ? 'a string' : 'true or false'}, got ${describeValue(v)}`
+    const problem = field.check?.(v)
+    if (problem) return `.${key} ${problem}`
+  }
+  return null
+}
+
+/** The full parse (bucket name rules) is remote/settings.ts's, when the cache opens; this catches the plain mistakes early. */
+function checkS3Url(value: unknown): string | null {
+  return typeof value === 'string' && (value === '' || /^s3:\/\/[^/\s]+(\/\S*)?$/.test(value)) ? null : `must be an s3:// URL such as "s3://bucket/prefix", got ${describeValue(value)}`
 }
 
 function checkFormats(value: unknown): string | null {
@@ -231,7 +287,9 @@ export function validateConfig(config: unknown, source: string, file?: string): 
       errors.push(buildError(`Option "${key}" in ${source} must be ${describeKind(spec)}, got ${describeValue(value)}`, at(key)))
     } else if (value !== undefined && spec.check) {
       const problem = spec.check(value)
-      if (problem) errors.push(buildError(`Option "${key}" in ${source} ${problem}`, at(key)))
+      // A setting's problem (".remote must be …") names the setting: Option "cache.remote" in … must be …
+      const field = problem && /^\.(\w+) /.exec(problem)
+      if (problem) errors.push(buildError(field ? `Option "${key}.${field[1]}" in ${source} ${problem.slice(field[0].length)}` : `Option "${key}" in ${source} ${problem}`, at(key)))
     }
   }
   if (errors.length) throw new KilnError(errors.flatMap((e) => e.errors))
@@ -263,6 +321,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): KilnConfig {
   const out: Record<string, unknown> = {}
   for (const name of OPTION_NAMES) {
     const spec = OPTIONS[name]
+    for (const [field, f] of Object.entries(spec.fields ?? {})) {
+      const raw = env[f.env]
+      if (raw === undefined || raw === '') continue
+      const value = parseEnv({ kind: f.kind, env: f.env, default: undefined, describe: f.describe }, raw)
+      const problem = f.check?.(value)
+      if (problem) throw usageError(`${f.env}=${raw} ${problem}`)
+      out[name] = { ...(out[name] as object | undefined), [field]: value }
+    }
     const raw = spec.env ? env[spec.env] : undefined
     if (raw === undefined || raw === '') continue
     const value = parseEnv(spec, raw)
@@ -306,6 +372,12 @@ export function mergeOptions(...layers: KilnConfig[]): MergedOptions {
   for (const name of OPTION_NAMES) {
     const layer = layers.find((l) => l[name] !== undefined)
     merged[name] = layer ? layer[name] : OPTIONS[name].default
+    // Settings merge one by one: --remote-cache-read-only keeps the config file's cache.remote.
+    const fields = OPTIONS[name].fields
+    if (fields) merged[name] = Object.fromEntries(Object.keys(fields).flatMap((f) => {
+      const value = layers.map((l) => (l[name] as Record<string, unknown> | undefined)?.[f]).find((v) => v !== undefined)
+      return value === undefined ? [] : [[f, value]]
+    }))
   }
   return merged as MergedOptions
 }
