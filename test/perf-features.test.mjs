@@ -187,7 +187,7 @@ cache('should give byte-identical output with a deleted, a corrupted or a foreig
     })
     await rebuild('cache deleted', () => fs.rmSync(path.join(dir, CACHE), { recursive: true }))
     await rebuild('cache from another version', () => {
-      const state = path.join(dir, CACHE, 'state-v1.json')
+      const state = path.join(dir, CACHE, 'state-v2.json')
       const text = fs.readFileSync(state, 'utf8')
       fs.writeFileSync(state, text.replace(/"identity":"[0-9a-f]+"/, '"identity":"0000"'))
     })
@@ -223,9 +223,9 @@ cache('should keep the cache where --cache-dir or KILN_CACHE_DIR says', async ()
   const dir = textyApp()
   try {
     await buildJson(dir, ['--cache-dir', '.ci-cache'])
-    assert.ok(fs.existsSync(path.join(dir, '.ci-cache/state-v1.json')))
+    assert.ok(fs.existsSync(path.join(dir, '.ci-cache/state-v2.json')))
     await buildJson(dir, [], { KILN_CACHE_DIR: path.join(dir, 'env-cache') })
-    assert.ok(fs.existsSync(path.join(dir, 'env-cache/state-v1.json')))
+    assert.ok(fs.existsSync(path.join(dir, 'env-cache/state-v2.json')))
     const r = await buildJson(dir, ['--cache-dir', '.ci-cache'])
     assert.is(r.steps.compile, 'skipped')
   } finally {
