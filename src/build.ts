@@ -8,7 +8,7 @@ import { KilnError, buildError, displayPath, type Message } from './diagnostics.
 import { Statics } from './statics.js'
 import { compile } from './compile.js'
 import { compressOutputs, compressSettings } from './compress.js'
-import { BuildCache, keyOf } from './cache.js'
+import { BuildCache, keyOf, type RemoteCacheStats } from './cache.js'
 import { Pool } from './pool.js'
 import { fileError, repairMessage, repairsOf, Stage, stageOutputs, type Repair } from './output.js'
 import { createManifest, MANIFEST_NAME, serializeManifest, writeManifest, type Manifest } from './manifest.js'
@@ -31,6 +31,8 @@ export interface BuildSteps {
   cacheMismatches: string[]
   /** Files of the artifact directory that were missing or wrong and were written again (each also a warning). */
   repaired: Repair[]
+  /** With a remote cache (cache.remote): units fetched, looked up in vain, stored, and entries rejected by a check. */
+  remoteCache?: RemoteCacheStats
   /** Wall-clock milliseconds of each step on its own (statics run while compile does, so they overlap). */
   timings: Record<string, number>
 }
@@ -85,6 +87,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     failWhenEmpty(config, sources)
     warnings.push(...sources.warnings)
     const cache = openCache(config)
+    // The S3 client loads only when a remote cache is configured.
+    if (config.cache.remote) cache.remote = (await import('./remote/remote-cache.js')).openRemoteCache(config, warnings, cache.knownInputs())
     const compress = compressSettings(config, cache.dir)
     // A const for the closures below; the outer `statics` is for settling it on failure.
     const staticFiles = (statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache, config.verify))
@@ -126,6 +130,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         compress: { compressed: statics.stats.compressed, reused: statics.stats.reusedVariants },
         cacheMismatches: cache.mismatches.map((p) => displayPath(p, config.cwd)),
         repaired,
+        ...(cache.remote ? { remoteCache: cache.remote.stats } : {}),
         timings,
       },
       budgets,

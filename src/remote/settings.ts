@@ -12,7 +12,7 @@ export interface S3Location {
 
 export function parseS3Url(url: string): S3Location {
   const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url)
-  if (!m) throw usageError(`"${url}" is not an s3:// URL`, 'kiln publish s3://bucket/prefix (the prefix is optional)')
+  if (!m) throw usageError(`"${url}" is not an s3:// URL`, 's3://bucket/prefix (the prefix is optional)')
   const bucket = m[1]!
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw usageError(`"${bucket}" is not a valid bucket name`, 'bucket names are 3-63 characters: lowercase letters, digits, dots and hyphens')
   const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '')
@@ -20,11 +20,12 @@ export function parseS3Url(url: string): S3Location {
   return { bucket, prefix }
 }
 
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Settings {
+/** `who` names what needs them in messages: 'kiln publish', 'the remote cache'. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, who = 'kiln publish'): S3Settings {
   const accessKeyId = env.AWS_ACCESS_KEY_ID ?? ''
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY ?? ''
   const missing = [!accessKeyId && 'AWS_ACCESS_KEY_ID', !secretAccessKey && 'AWS_SECRET_ACCESS_KEY'].filter(Boolean)
-  if (missing.length) throw usageError(`kiln publish needs credentials: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`, 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials); AWS_ENDPOINT_URL for S3-compatible storage')
+  if (missing.length) throw usageError(`${who} needs credentials: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`, 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials); AWS_ENDPOINT_URL for S3-compatible storage')
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || `https://s3.${region}.amazonaws.com`
   let parsed: URL
