@@ -75,7 +75,7 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
     if (reused) take(unit, reused)
     else pending.push(unit)
   }
-  // What the local cache lacks, another runner may have stored (remote/remote-cache.ts).
+  // What the local cache lacks, another runner may have stored in the remote cache (cache.remote).
   const remote = cache.remote
   if (pending.length && remote) {
     const found = await Promise.all(pending.map((unit) => remote.fetch(unitKey(base, unit), unit.id)))

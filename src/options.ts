@@ -183,7 +183,7 @@ function checkFields(value: unknown): string | null {
   return null
 }
 
-/** The full parse (bucket name rules) is remote/settings.ts's, when the cache opens; this catches the plain mistakes early. */
+/** The full parse (bucket name rules) comes when the remote cache opens; this catches the plain mistakes early. */
 function checkS3Url(value: unknown): string | null {
   return typeof value === 'string' && (value === '' || /^s3:\/\/[^/\s]+(\/\S*)?$/.test(value)) ? null : `must be an s3:// URL such as "s3://bucket/prefix", got ${describeValue(value)}`
 }
