@@ -3,9 +3,10 @@
 import fs from 'node:fs'
 import type { Plugin as EsbuildPlugin } from 'esbuild'
 import { closest } from './runtime/closest.js'
-import { usageError, buildError, KilnError, locate, type Location } from './diagnostics.js'
+import { usageError, buildError, KilnError, locate, type Location, type Message } from './diagnostics.js'
 import { FORMAT_NAMES, type FormatName } from './formats/names.js'
 import { checkBudgets, type Budgets } from './report/budgets.js'
+import { checkPublishConfig, checkS3Url, CREDENTIAL_KEYS, redactCredentials, type NestedProblem, type PublishConfig } from './publish-config.js'
 
 export interface KilnConfig {
   /** Source directory, relative to the working directory. Default `assets`. */
@@ -70,6 +71,12 @@ export interface KilnConfig {
   /** Also write report.html next to the manifest: sizes per entry, a treemap by module, statics, the change since the last build. */
   report?: boolean
   /**
+   * kiln publish's settings: { target: 's3://bucket/prefix', endpoint, region, concurrency,
+   * variants }; flags and AWS_* variables win over them. Credentials (accessKeyId,
+   * secretAccessKey, sessionToken) only in a JS/TS config, read from process.env. Config only.
+   */
+  publish?: PublishConfig
+  /**
    * The remote build cache: compile results stored by content key under an S3 prefix and
    * fetched before compiling (`remote: 's3://bucket/prefix'`); `readOnly: true` fetches
    * and never writes (untrusted branches). Endpoint and credentials as for kiln publish.
@@ -113,6 +120,8 @@ interface OptionSpec {
   check?: (value: unknown) => string | null
   /** What the value must be, for 'object' options' messages. */
   expect?: string
+  /** Checks inside an 'object' option whose problems are reported at the inner key; `json`: the value comes from a JSON config. */
+  nested?: (value: Record<string, unknown>, from: { json: boolean }) => NestedProblem[]
   /** An object option whose settings are also flags and variables of their own (cache.remote: --remote-cache). */
   fields?: Record<string, FieldSpec>
 }
@@ -153,10 +162,11 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   summary: { kind: 'string', env: 'KILN_SUMMARY', default: '', arg: 'FILE', shownDefault: '$GITHUB_STEP_SUMMARY when set', describe: "Append a Markdown table of entries' initial sizes and changes" },
   compare: { kind: 'string', env: 'KILN_COMPARE', default: '', arg: 'MANIFEST', shownDefault: "the last build's manifest", describe: 'Base manifest.json the sizes are compared with' },
   report: { kind: 'boolean', env: 'KILN_REPORT', default: false, describe: 'Also write report.html (sizes, treemap, changes) next to the manifest' },
+  publish: { kind: 'object', default: Object.freeze({}), describe: "kiln publish settings: { target: 's3://bucket/prefix', endpoint, region, concurrency, variants }", expect: "an object: { target: 's3://bucket/prefix', endpoint, region, concurrency, variants }", nested: checkPublishConfig },
   cache: {
-    kind: 'object', default: Object.freeze({}), describe: "Remote build cache: { remote: 's3://bucket/prefix', readOnly: true }", expect: "an object: { remote: 's3://bucket/prefix', readOnly: false }", check: checkFields,
+    kind: 'object', default: Object.freeze({}), describe: "Remote build cache: { remote: 's3://bucket/prefix', readOnly: true }", expect: "an object: { remote: 's3://bucket/prefix', readOnly: false }", nested: checkFields,
     fields: {
-      remote: { kind: 'string', flag: 'remote-cache', env: 'KILN_REMOTE_CACHE', arg: 'S3-URL', describe: 'Remote build cache on S3 (s3://bucket/prefix; endpoint and credentials from AWS_*)', check: checkS3Url },
+      remote: { kind: 'string', flag: 'remote-cache', env: 'KILN_REMOTE_CACHE', arg: 'S3-URL', describe: 'Remote build cache on S3 (s3://bucket/prefix; endpoint and credentials as kiln publish)', check: remoteProblem },
       readOnly: { kind: 'boolean', flag: 'remote-cache-read-only', env: 'KILN_REMOTE_CACHE_READ_ONLY', describe: 'Use the remote cache without ever writing to it (untrusted branches)' },
     },
   },
@@ -165,27 +175,28 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
 /** Every KILN_* variable that sets an option (transforms/env.ts never exposes these to the app). */
 export const OPTION_VARIABLES: readonly string[] = Object.values(OPTIONS).flatMap((o) => [...(o.env ? [o.env] : []), ...Object.values(o.fields ?? {}).map((f) => f.env)])
 
-/** An object option's settings: known names (the closest suggested) of the right kinds. */
-function checkFields(value: unknown): string | null {
-  if (!isPlainObject(value)) return null
+/** An object option's settings that have flags of their own (cache): known names, of the right kinds, each reported at its key. */
+function checkFields(value: Record<string, unknown>): NestedProblem[] {
   const fields = OPTIONS.cache.fields!
+  const problems: NestedProblem[] = []
   for (const [key, v] of Object.entries(value)) {
     const field = fields[key]
     if (!field) {
       const near = closest(key, Object.keys(fields))
-      return `has no setting "${key}"${near.length ? `; did you mean "${near[0]}"?` : ''} (settings: ${Object.keys(fields).join(', ')})`
+      problems.push({ key, text: 'is not a cache setting', hint: near.length ? `did you mean "${near[0]}"?` : `cache settings: ${Object.keys(fields).join(', ')}` })
+    } else if (v !== undefined && typeof v !== field.kind) {
+      problems.push({ key, text: `must be ${field.kind === 'string' ? 'a string' : 'true or false'}, got ${describeValue(v)}` })
+    } else if (v !== undefined && field.check?.(v)) {
+      problems.push({ key, text: field.check(v)! })
     }
-    if (v === undefined) continue
-    if (typeof v !== field.kind) return `.${key} must be ${field.kind === 'string' ? 'a string' : 'true or false'}, got ${describeValue(v)}`
-    const problem = field.check?.(v)
-    if (problem) return `.${key} ${problem}`
   }
-  return null
+  return problems
 }
 
-/** The full parse (bucket name rules) comes when the remote cache opens; this catches the plain mistakes early. */
-function checkS3Url(value: unknown): string | null {
-  return typeof value === 'string' && (value === '' || /^s3:\/\/[^/\s]+(\/\S*)?$/.test(value)) ? null : `must be an s3:// URL such as "s3://bucket/prefix", got ${describeValue(value)}`
+/** The s3:// URL of the remote cache, checked as kiln publish's target is. */
+function remoteProblem(value: unknown): string | null {
+  const c = checkS3Url(String(value))
+  return c.problem === undefined ? null : `is not usable: ${c.problem}`
 }
 
 function checkFormats(value: unknown): string | null {
@@ -287,21 +298,43 @@ export function validateConfig(config: unknown, source: string, file?: string): 
       errors.push(buildError(`Option "${key}" in ${source} must be ${describeKind(spec)}, got ${describeValue(value)}`, at(key)))
     } else if (value !== undefined && spec.check) {
       const problem = spec.check(value)
-      // A setting's problem (".remote must be …") names the setting: Option "cache.remote" in … must be …
-      const field = problem && /^\.(\w+) /.exec(problem)
-      if (problem) errors.push(buildError(field ? `Option "${key}.${field[1]}" in ${source} ${problem.slice(field[0].length)}` : `Option "${key}" in ${source} ${problem}`, at(key)))
+      if (problem) errors.push(buildError(`Option "${key}" in ${source} ${problem}`, at(key)))
+    } else if (value !== undefined && spec.nested) {
+      for (const p of spec.nested(value as Record<string, unknown>, { json: !!file?.endsWith('.json') })) {
+        errors.push(buildError(`Option "${key}.${p.key}" in ${source} ${p.text}`, keyLocation(source, file, key, p.key), p.hint))
+      }
     }
   }
-  if (errors.length) throw new KilnError(errors.flatMap((e) => e.errors))
+  if (errors.length) throw new KilnError(errors.flatMap((e) => e.errors).map((m) => withoutCredentials(m, config)))
   return config as KilnConfig
 }
 
-/** Where a key is written in a config file (its first `key:` or `"key"`), else line 1. */
-function keyLocation(source: string, file: string | undefined, key: string): Location {
+/** A message about a config that may hold credentials (publish.secretAccessKey …), their values taken out of its text and quoted line. */
+function withoutCredentials(m: Message, config: object): Message {
+  const publish = (config as { publish?: unknown }).publish
+  const known = isPlainObject(publish) ? CREDENTIAL_KEYS.map((k) => publish[k]).filter((v): v is string => typeof v === 'string') : []
+  const clean = (t: string) => redactCredentials(t, known)
+  return {
+    ...m,
+    text: clean(m.text),
+    location: m.location && { ...m.location, lineText: m.location.lineText === undefined ? undefined : clean(m.location.lineText) },
+    notes: m.notes.map((n) => ({ ...n, text: clean(n.text) })),
+  }
+}
+
+/** Where a key is written in a config file (its first `key:` or `"key"`; `inner`: the first one of that after it), else line 1. */
+function keyLocation(source: string, file: string | undefined, key: string, inner?: string): Location {
   if (file) {
     try {
       const text = fs.readFileSync(file, 'utf8')
-      const m = new RegExp(`(["']?)\\b${key.replace(/[^\w$]/g, '')}\\b\\1\\s*:`).exec(text)
+      const find = (name: string, from: number) => {
+        const re = new RegExp(`(["']?)\\b${name.replace(/[^\w$]/g, '')}\\b\\1\\s*:`, 'g')
+        re.lastIndex = from
+        return re.exec(text)
+      }
+      const outer = find(key, 0)
+      // An inner key not found after its parent (built by a spread, say): the parent's place.
+      const m = (outer && inner !== undefined ? find(inner, outer.index + outer[0].length) : null) ?? outer
       if (m) return locate(source, text, m.index)
     } catch {
       // Unreadable now: the file is enough.

@@ -255,17 +255,18 @@ Down('should reject a malformed s3:// URL as a usage error (exit 2), from a flag
   try {
     const flag = await kiln(['build', '--remote-cache', 'bucket/ci'], { cwd: dir })
     assert.is(flag.code, 2)
-    assert.match(flag.stderr, '--remote-cache must be an s3:// URL such as "s3://bucket/prefix", got "bucket/ci"')
+    assert.match(flag.stderr, '--remote-cache is not usable: "bucket/ci" is not an s3:// URL')
     const env = await kiln(['build'], { cwd: dir, env: { KILN_REMOTE_CACHE: 's3://B/ci' } })
     assert.is(env.code, 2)
     assert.match(env.stderr, '"B" is not a valid bucket name')
     fs.writeFileSync(path.join(dir, 'kiln.config.mjs'), "export default { cache: { remote: 'https://bucket/ci' } }\n")
     const file = await kiln(['build'], { cwd: dir })
     assert.is(file.code, 1)
-    assert.match(file.stderr, 'Option "cache.remote" in kiln.config.mjs must be an s3:// URL')
+    assert.match(file.stderr, 'kiln.config.mjs:1:27: ERROR: Option "cache.remote" in kiln.config.mjs is not usable: "https://bucket/ci" is not an s3:// URL')
     fs.writeFileSync(path.join(dir, 'kiln.config.mjs'), "export default { cache: { remot: 's3://bucket/ci' } }\n")
     const typo = await kiln(['build'], { cwd: dir })
-    assert.match(typo.stderr, 'has no setting "remot"; did you mean "remote"?')
+    assert.match(typo.stderr, 'Option "cache.remot" in kiln.config.mjs is not a cache setting')
+    assert.match(typo.stderr, 'hint: did you mean "remote"?')
   } finally {
     remove(dir)
   }

@@ -18,12 +18,12 @@ import crypto from 'node:crypto'
 import path from 'node:path'
 import type { CompileRecord, RemoteCacheStats, RemoteHit, RemoteUnitCache } from '../cache.js'
 import type { ResolvedConfig } from '../config.js'
-import { KilnError, message, type Message } from '../diagnostics.js'
+import { KilnError, displayPath, message, type Message } from '../diagnostics.js'
 import { absoluteInput, recordInput, type InputRecord } from '../content-inputs.js'
 import { contentKey } from '../content-inputs.js'
 import { decodeEntry, encodeEntry } from './cache-entry.js'
 import { S3Client } from './s3.js'
-import { parseS3Url, settingsFromEnv } from './settings.js'
+import { resolvePublishSettings } from './settings.js'
 
 /** Lists tried per unit, newest first: each costs a GET and the hashing of files not hashed yet. */
 const MAX_LISTS = 8
@@ -37,19 +37,20 @@ const PATIENCE = { retries: 2, timeoutMs: 60_000 }
  */
 export function openRemoteCache(config: ResolvedConfig, warnings: Message[], known: ReadonlyMap<string, InputRecord>): RemoteUnitCache | null {
   const url = config.cache.remote!
-  const location = parseS3Url(url)
-  const name = `s3://${location.bucket}${location.prefix ? `/${location.prefix}` : ''}`
   let settings
   try {
-    settings = settingsFromEnv(config.environment, `The remote cache ${name}`)
+    // Endpoint, region and credentials exactly as kiln publish reads them (AWS_*, then the config's publish key).
+    settings = resolvePublishSettings({ target: url }, config.publish ?? {}, config.configFile ? displayPath(config.configFile, config.cwd) : 'the config', config.environment, `The remote cache ${url}`)
   } catch (err) {
     if (!(err instanceof KilnError)) throw err
     // A pull request from a fork gets no secrets: it builds, locally, and says why.
     warnings.push(message(`${err.errors[0]!.text}; building without it`, null, err.errors[0]!.notes[0]?.text))
     return null
   }
-  const client = new S3Client(settings, location.bucket, PATIENCE)
-  return new RemoteCache(client, location.prefix ? `${location.prefix}/v1` : 'v1', `${name} (${settings.endpoint})`, config.cache.readOnly === true, config.cwd, warnings, known)
+  const { location, s3 } = settings
+  const name = `s3://${location.bucket}${location.prefix ? `/${location.prefix}` : ''}`
+  const client = new S3Client(s3, location.bucket, PATIENCE)
+  return new RemoteCache(client, location.prefix ? `${location.prefix}/v1` : 'v1', `${name} (${s3.endpoint})`, config.cache.readOnly === true, config.cwd, warnings, known)
 }
 
 class RemoteCache implements RemoteUnitCache {
