@@ -7,8 +7,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Dirent, Stats } from 'node:fs'
-import type fg from 'fast-glob'
 import type { FileSystemAdapter } from 'fast-glob'
+import type { DirReader } from './walk.js'
 import { displayPath, message, type Message } from './diagnostics.js'
 
 /** Control characters and the two line separators that regular expressions' `.` (and so every glob) never matches. */
@@ -61,7 +61,7 @@ export function escapeBytes(bytes: Buffer): string {
  * whole directory without a word. Here the decoded name stands for the real bytes, so the walk
  * goes on (ignore patterns apply as usual) and `notUtf8()` tells which listed paths were such.
  */
-export class TolerantListing {
+export class TolerantListing implements DirReader {
   /** A decoded path that is not the name on disk (or is below one) → the real bytes. */
   private readonly real = new Map<string, Buffer>()
   /** Paths with a control character or line separator: glob patterns never match them, so fast-glob skips them without a word. */
@@ -81,6 +81,24 @@ export class TolerantListing {
       if (CONTROL.test(name) && !name.startsWith('.')) this.unmatchable.set(path.join(dir, name), { isDir: d.isDirectory() })
       return withFileTypes ? direntAs(d, name) : name
     })
+  }
+
+  /**
+   * A directory's entries for walk.ts's listFiles. Names are read as strings first (Buffer
+   * names cost a Buffer each, and their garbage): only a directory where one decodes with
+   * U+FFFD or has a control character is read again by list(), which records it.
+   */
+  readdir(dir: string): Dirent[] {
+    const at = this.bytes(dir)
+    if (typeof at === 'string') {
+      const entries = fs.readdirSync(at, { withFileTypes: true })
+      if (!entries.some((d) => d.name.includes('\ufffd') || CONTROL.test(d.name))) return entries
+    }
+    return this.list(dir, true) as Dirent[]
+  }
+
+  stat(p: string): Stats {
+    return fs.statSync(this.bytes(p))
   }
 
   /** The fs methods fast-glob's synchronous walk calls: readdirSync (with or without file types), lstatSync, statSync. */
@@ -124,7 +142,7 @@ function direntAs(d: Dirent<Buffer>, name: string): Dirent {
  * Discovery never loses a file silently: a listed file whose name Kiln cannot put into a URL
  * is an error naming it, once per file or per directory whose name is not UTF-8.
  */
-export function representable(listed: fg.Entry[], root: string, names: TolerantListing, cwd: string, errors: Message[], isScript: (file: string) => boolean): fg.Entry[] {
+export function representable<T extends { path: string }>(listed: T[], root: string, names: TolerantListing, cwd: string, errors: Message[], isScript: (file: string) => boolean): T[] {
   const reported = new Set<string>()
   const hint = `rename it, or move it out of ${displayPath(root, cwd) || '.'}: every file under the root is built and gets a URL`
   const shownName = (abs: string) => visible(displayPath(abs, cwd))
