@@ -101,7 +101,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const referenced = await statics.all()
     const written = await step('write', () => stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
-    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report }))
+    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report, cacheDir: cache.dir }))
     // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
     const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
     warnings.push(...repaired.map(repairMessage))
