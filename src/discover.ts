@@ -65,7 +65,7 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   listed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const errors: Message[] = []
   const warnings: Message[] = []
-  const files = representable(listed, root, names, cwd, errors, (f) => kindOf(f) === 'script').map((e) => ({ logical: e.path, abs: path.join(root, e.path), size: e.stats.size, mtimeMs: e.stats.mtimeMs, ino: e.stats.ino, kind: kindOf(e.path) }))
+  const files = representable(listed, root, names, cwd, errors, (f) => kindOf(f) === 'script').map((e) => ({ logical: e.path, abs: e.abs, size: e.stats.size, mtimeMs: e.stats.mtimeMs, ino: e.stats.ino, kind: kindOf(e.path) }))
   // Without a symbolic link below the root, every file is where its path says: nothing to resolve.
   if (links.size) checkInsideRoot(files, root, realRoot, cwd, errors, warnings)
 

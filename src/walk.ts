@@ -73,6 +73,8 @@ export interface DirReader {
 export interface ListedFile {
   /** POSIX path relative to the root. */
   path: string
+  /** The root and `path`, joined. */
+  abs: string
   /** The file's own stats (a symbolic link's target's). */
   stats: fs.Stats
 }
@@ -129,7 +131,7 @@ export function listFiles(root: string, reader: DirReader, skipDir: (rel: string
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
         throw err
       }
-      out.push({ path: relPath, stats })
+      out.push({ path: relPath, abs, stats })
     }
   }
   walk(root, '')
