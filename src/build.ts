@@ -12,7 +12,6 @@ import { BuildCache, keyOf } from './cache.js'
 import { Pool } from './pool.js'
 import { fileError, repairMessage, repairsOf, Stage, stageOutputs, type Repair } from './output.js'
 import { createManifest, MANIFEST_NAME, serializeManifest, writeManifest, type Manifest } from './manifest.js'
-import { writeFormats } from './formats/index.js'
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
 import { NO_PROGRESS, type Counts } from './progress.js'
@@ -105,7 +104,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
     const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
     warnings.push(...repaired.map(repairMessage))
-    warnings.push(...(await step('formats', () => writeFormats(config, manifest))))
+    // Loaded only when formats are asked for: six modules a build without them never needs.
+    warnings.push(...(await step('formats', async () => (config.formats.length ? (await import('./formats/index.js')).writeFormats(config, manifest) : []))))
     const { path: manifestPath } = await step('manifest', () => writeManifest(config.outDir, serializeManifest(manifest))
       .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, config.cwd))))
     await step('cache', () => cache.save())
