@@ -80,7 +80,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const madeOut = firstMissing(config.outDir)
   const lock = await acquireLock(config.outDir, config.cwd, [path.resolve(config.cwd, config.cacheDir)], undefined, (holder) => progress.waiting(holder))
   try {
-    const sources = await step('discover', () => discover(config.rootDir, config.entries, excluded(config), config.cwd))
+    const sources = await step('discover', () => discover(config.rootDir, config.entries, excluded(config), config.cwd, path.resolve(config.cwd, config.cacheDir)))
     failWhenEmpty(config, sources)
     warnings.push(...sources.warnings)
     const cache = openCache(config)

@@ -6,6 +6,7 @@ import { buildError, KilnError, message, displayPath, type Location, type Messag
 import { parseFingerprint } from './fingerprint.js'
 import { STYLE_EXTS, UNSUPPORTED } from './compilers/preprocessors.js'
 import { importedCandidates } from './entry-imports.js'
+import { keepScan, keptScan, scanKey } from './entry-scan-cache.js'
 import { representable, TolerantListing } from './file-names.js'
 import { listFiles } from './walk.js'
 
@@ -44,7 +45,8 @@ export function outputExt(kind: SourceKind, logical: string): string {
   return kind === 'script' ? '.js' : kind === 'style' ? '.css' : path.posix.extname(logical)
 }
 
-export async function discover(root: string, entryGlobs: string[] | null, exclude: string[], cwd: string): Promise<Sources> {
+/** `cacheDir`: where the entry scan's answer is kept between builds (entry-scan-cache.ts); null: nowhere. */
+export async function discover(root: string, entryGlobs: string[] | null, exclude: string[], cwd: string, cacheDir: string | null = null): Promise<Sources> {
   const shownRoot = displayPath(root, cwd) || '.'
   if (!fs.existsSync(root)) throw buildError(`Source directory not found: ${shownRoot}`, null, 'create it, or point --root (KILN_ROOT, "root" in the config) at your assets')
   if (!fs.statSync(root).isDirectory()) throw buildError(`Source root is not a directory: ${shownRoot}`)
@@ -95,7 +97,12 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   }
   // By default, a file directly in the root that another one imports is that entry's module, not an entry of its own.
   if (!entryGlobs && entries.length > 1) {
-    const imported = await importedCandidates(entries.map((e) => e.abs), cwd)
+    const key = scanKey(files.filter((f) => !f.logical.includes('/')))
+    let imported = keptScan(cacheDir, key)
+    if (!imported) {
+      imported = await importedCandidates(entries.map((e) => e.abs), cwd)
+      keepScan(cacheDir, key, imported)
+    }
     if (imported.size) {
       modules.push(...entries.filter((e) => imported.has(e.abs)))
       modules.sort((a, b) => (a.logical < b.logical ? -1 : a.logical > b.logical ? 1 : 0))
