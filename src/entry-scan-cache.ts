@@ -5,9 +5,7 @@
 // resolves), so the key is each one's path, size, mtime and inode, as the build cache keys
 // its inputs, with Kiln's version. Anything that fails a check is ignored: it only saves time.
 import crypto from 'node:crypto'
-import fs from 'node:fs'
-import path from 'node:path'
-import { tempPath } from './temp.js'
+import { readKept, writeKept } from './kept-file.js'
 import { VERSION } from './version.js'
 
 const FILE = 'entry-scan-v1.json'
@@ -26,25 +24,11 @@ export function scanKey(rootFiles: RootFile[]): string {
 
 /** The imported candidates kept for `key`, or null. */
 export function keptScan(dir: string | null, key: string): Set<string> | null {
-  if (!dir) return null
-  try {
-    const kept = JSON.parse(fs.readFileSync(path.join(dir, FILE), 'utf8')) as { key?: unknown; imported?: unknown }
-    return kept.key === key && Array.isArray(kept.imported) && kept.imported.every((f) => typeof f === 'string') ? new Set(kept.imported as string[]) : null
-  } catch {
-    return null
-  }
+  const kept = readKept(dir, FILE) as { key?: unknown; imported?: unknown } | null
+  return kept?.key === key && Array.isArray(kept.imported) && kept.imported.every((f) => typeof f === 'string') ? new Set(kept.imported as string[]) : null
 }
 
-/** Keeps the scan's answer for the next build (temp file + rename; a failure only costs a scan). */
+/** Keeps the scan's answer for the next build. */
 export function keepScan(dir: string | null, key: string, imported: Set<string>): void {
-  if (!dir) return
-  try {
-    fs.mkdirSync(dir, { recursive: true })
-    const file = path.join(dir, FILE)
-    const temp = tempPath(file, dir)
-    fs.writeFileSync(temp, JSON.stringify({ key, imported: [...imported].sort() }))
-    fs.renameSync(temp, file)
-  } catch {
-    // Not kept: the next build scans again.
-  }
+  writeKept(dir, FILE, { key, imported: [...imported].sort() })
 }

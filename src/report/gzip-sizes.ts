@@ -3,10 +3,8 @@
 // cost of a rebuild that changed nothing. Same integrity, same bytes, same gzip size, as long
 // as zlib is the same: its version is part of the file, and a file that fails any check is
 // ignored (it only ever saves time, like cache.ts's state).
-import fs from 'node:fs'
-import path from 'node:path'
 import zlib from 'node:zlib'
-import { tempPath } from '../temp.js'
+import { readKept, writeKept } from '../kept-file.js'
 
 const FILE = 'gzip-sizes-v1.json'
 
@@ -24,7 +22,7 @@ export class GzipSizes {
 
   /** The sizes kept in `dir` (null: none kept, every size computed). */
   static open(dir: string | null): GzipSizes {
-    return new GzipSizes(dir, dir ? read(path.join(dir, FILE)) : {})
+    return new GzipSizes(dir, valid(readKept(dir, FILE)))
   }
 
   /** The gzip size (level 9) of the bytes with this integrity: kept, or `bytes()` compressed now. */
@@ -42,30 +40,19 @@ export class GzipSizes {
     return n
   }
 
-  /** Writes the sizes this build used, atomically, only when it computed one (a rebuild that changed nothing writes nothing). */
+  /** Writes the sizes this build used, only when it computed one (a rebuild that changed nothing writes nothing). */
   save(): void {
-    if (!this.dir || !this.added) return
-    try {
-      fs.mkdirSync(this.dir, { recursive: true })
-      const file = path.join(this.dir, FILE)
-      const temp = tempPath(file, this.dir)
-      fs.writeFileSync(temp, JSON.stringify({ zlib: process.versions.zlib, sizes: Object.fromEntries(this.used) } satisfies Stored))
-      fs.renameSync(temp, file)
-      this.added = false
-    } catch {
-      // Not kept: the next build computes them again.
-    }
+    if (!this.added) return
+    writeKept(this.dir, FILE, { zlib: process.versions.zlib, sizes: Object.fromEntries(this.used) } satisfies Stored)
+    this.added = false
   }
 }
 
-function read(file: string): Record<string, number> {
-  try {
-    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Stored
-    if (s?.zlib !== process.versions.zlib || !s.sizes || typeof s.sizes !== 'object') return {}
-    const sizes: Record<string, number> = Object.create(null)
-    for (const [k, v] of Object.entries(s.sizes)) if (Number.isInteger(v) && v >= 0) sizes[k] = v
-    return sizes
-  } catch {
-    return {}
-  }
+/** The kept sizes when they were made by this zlib; none otherwise. */
+function valid(kept: unknown): Record<string, number> {
+  const s = kept as Partial<Stored> | null
+  const sizes: Record<string, number> = Object.create(null)
+  if (s?.zlib !== process.versions.zlib || !s.sizes || typeof s.sizes !== 'object') return sizes
+  for (const [k, v] of Object.entries(s.sizes)) if (Number.isInteger(v) && v >= 0) sizes[k] = v
+  return sizes
 }
