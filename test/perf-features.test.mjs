@@ -126,6 +126,43 @@ cache('should take the no-op path when nothing changed: no compile, no hashing, 
   }
 })
 
+cache('should load no package code on the no-op path: no glob library, compiler or browser data (only package.json files, for the cache key)', async () => {
+  const dir = textyApp()
+  try {
+    await buildJson(dir)
+    const r = await kiln(['build', '--json'], { cwd: dir, env: { NODE_DEBUG: 'module' } })
+    assert.is(r.code, 0, r.stderr)
+    assert.is(JSON.parse(r.stdout).steps.compile, 'skipped')
+    const loaded = [...new Set([...r.stderr.matchAll(/load "([^"]+)"/g)].map((m) => m[1]))]
+    assert.ok(loaded.some((f) => f.endsWith('/esbuild/package.json')), 'NODE_DEBUG=module lists what is loaded')
+    assert.equal(loaded.filter((f) => f.includes('node_modules') && !f.endsWith('/package.json')), [])
+  } finally {
+    remove(dir)
+  }
+})
+
+cache('should keep the entry scan: a root stylesheet the entry imports stays its module on a no-op without esbuild, and an edit scans again', async () => {
+  const dir = project({
+    'assets/app.ts': "import './app.css'\nconsole.log('app')\n",
+    'assets/app.css': '#app { color: red }\n',
+    'assets/admin.ts': "console.log('admin')\n",
+  })
+  const entries = () => Object.keys(manifestOf(dir).assets).sort()
+  try {
+    await buildJson(dir)
+    assert.equal(entries(), ['admin.ts', 'app.ts'])
+    const r = await kiln(['build', '--json'], { cwd: dir, env: { NODE_DEBUG: 'module' } })
+    assert.is(r.code, 0, r.stderr)
+    assert.not.match(r.stderr, /node_modules\/esbuild\/lib/, 'esbuild not loaded')
+    assert.equal(entries(), ['admin.ts', 'app.ts'])
+    write(dir, { 'assets/app.ts': "console.log('app, no stylesheet')\n" })
+    await buildJson(dir)
+    assert.equal(entries(), ['admin.ts', 'app.css', 'app.ts'], 'no longer imported: an entry of its own')
+  } finally {
+    remove(dir)
+  }
+})
+
 cache('should not take it when a source, a static file, the config or the browserslist changed', async () => {
   const dir = textyApp()
   try {
