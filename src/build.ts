@@ -9,11 +9,10 @@ import { Statics } from './statics.js'
 import { compile } from './compile.js'
 import type { BuildContext } from './context.js'
 import { compressOutputs, compressSettings } from './compress.js'
-import { BuildCache, keyOf } from './cache.js'
+import { BuildCache, keyOf, type RemoteCacheStats } from './cache.js'
 import { Pool } from './pool.js'
 import { fileError, repairMessage, repairsOf, Stage, stageOutputs, type Repair } from './output.js'
 import { createManifest, MANIFEST_NAME, serializeManifest, writeManifest, type Manifest } from './manifest.js'
-import { writeFormats } from './formats/index.js'
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
 import { NO_PROGRESS, type Counts } from './progress.js'
@@ -32,6 +31,8 @@ export interface BuildSteps {
   cacheMismatches: string[]
   /** Files of the artifact directory that were missing or wrong and were written again (each also a warning). */
   repaired: Repair[]
+  /** With a remote cache (cache.remote): units fetched, looked up in vain, stored, and entries rejected by a check. */
+  remoteCache?: RemoteCacheStats
   /** Wall-clock milliseconds of each step on its own (statics run while compile does, so they overlap). */
   timings: Record<string, number>
 }
@@ -82,10 +83,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const madeOut = firstMissing(config.outDir)
   const lock = await acquireLock(config.outDir, config.cwd, [path.resolve(config.cwd, config.cacheDir)], undefined, (holder) => progress.waiting(holder))
   try {
-    const sources = await step('discover', () => discover(config.rootDir, config.entries, excluded(config), config.cwd))
+    const sources = await step('discover', () => discover(config.rootDir, config.entries, excluded(config), config.cwd, path.resolve(config.cwd, config.cacheDir)))
     failWhenEmpty(config, sources)
     warnings.push(...sources.warnings)
     const cache = openCache(config)
+    // The S3 client loads only when a remote cache is configured.
+    if (config.cache.remote) cache.remote = (await import('./remote/remote-cache.js')).openRemoteCache(config, warnings, cache.knownInputs())
     const context = buildContext({ config, sources, session: options.session, cache, pool, stage, warnings, progress })
     // A const for the closures below; the outer `statics` is for settling it on failure.
     const staticFiles = (statics = context.statics)
@@ -102,11 +105,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const referenced = await statics.all()
     const written = await step('write', () => stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
-    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report }))
+    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report, cacheDir: cache.dir }))
     // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
     const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
     warnings.push(...repaired.map(repairMessage))
-    warnings.push(...(await step('formats', () => writeFormats(config, manifest))))
+    // Loaded only when formats are asked for: six modules a build without them never needs.
+    warnings.push(...(await step('formats', async () => (config.formats.length ? (await import('./formats/index.js')).writeFormats(config, manifest) : []))))
     const { path: manifestPath } = await step('manifest', () => writeManifest(config.outDir, serializeManifest(manifest))
       .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, config.cwd))))
     await step('cache', () => cache.save())
@@ -127,6 +131,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
         compress: { compressed: statics.stats.compressed, reused: statics.stats.reusedVariants },
         cacheMismatches: cache.mismatches.map((p) => displayPath(p, config.cwd)),
         repaired,
+        ...(cache.remote ? { remoteCache: cache.remote.stats } : {}),
         timings,
       },
       budgets,

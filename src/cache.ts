@@ -4,15 +4,16 @@
 // missing, corrupt, foreign or stale cache gives exactly the bytes a cold build gives.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import { statIfAny } from './walk.js'
 import path from 'node:path'
 import type { Fingerprint, Variant } from './workers/asset-jobs.js'
 import type { CompiledEntry } from './compilers/types.js'
 import type { Message } from './diagnostics.js'
 import { tempPath } from './temp.js'
 import { integrity } from './fingerprint.js'
+import { checkInputs, type InputRecord } from './content-inputs.js'
 
-const STATE = 'state-v1.json'
+// v2: compile inputs are content (content-inputs.ts), keyed without absolute paths.
+const STATE = 'state-v2.json'
 
 export interface StatKey {
   path: string
@@ -35,10 +36,10 @@ export interface CompiledFile {
 }
 
 export interface CompileRecord {
-  /** Options, targets, versions and the source listing this result holds for. */
+  /** Options, targets, versions and the source listing this result holds for (no absolute path). */
   key: string
-  /** Every file the compile read: [path, size, mtimeMs, ino]. */
-  inputs: [string, number, number, number][]
+  /** Every file the compile read and every probe that found nothing (content-inputs.ts). */
+  inputs: InputRecord[]
   entries: CompiledEntry[]
   files: CompiledFile[]
   warnings: Message[]
@@ -54,9 +55,39 @@ interface State {
 /** [size, mtimeMs, ino, sha256, integrity, variants or null, the compression settings they were made with] */
 type StaticRecord = [number, number, number, string, string, Variant[] | null, string | null]
 
+export interface RemoteCacheStats {
+  hits: number
+  misses: number
+  stored: number
+  rejected: number
+}
+
+/** A unit's result from the remote cache: its record (inputs hashed here) and every output's checked bytes. */
+export interface RemoteHit {
+  record: CompileRecord
+  bytes: Map<string, Buffer>
+}
+
+/**
+ * The remote half of the build cache (remote/remote-cache.ts), set by build.ts only when one
+ * is configured. Its failures are warnings it adds itself; it never fails a build.
+ */
+export interface RemoteUnitCache {
+  readonly stats: RemoteCacheStats
+  /** The result another runner stored for this unit key and the sources here, or null. */
+  fetch(unitKey: string, unit: string): Promise<RemoteHit | null>
+  /** Stores a result compiled here (never in read-only mode), in the background. */
+  store(record: CompileRecord, bytes: Map<string, Buffer>, unit: string): void
+  /** Waits for the stores started so far. */
+  settle(): Promise<void>
+}
+
 export class BuildCache {
   readonly mismatches: string[] = []
+  /** The remote cache, when one is configured (build.ts). */
+  remote: RemoteUnitCache | null = null
   private readonly next: State
+  private known: Map<string, InputRecord> | null = null
 
   private constructor(readonly dir: string | null, private readonly prev: State | null, identity: string, private readonly verify: boolean, private readonly verifyOutputs: boolean) {
     this.next = { identity, statics: {}, compile: {} }
@@ -97,13 +128,13 @@ export class BuildCache {
    * is right, and a wrong one needs a good copy here to be repaired from; the variants
    * recorded are dropped, so each is checked again when compressing.
    */
-  compile(unit: string, key: string, outDir: string): CompileRecord | null {
-    const rec = this.prev?.compile?.[unit]
-    if (!rec || rec.key !== key || !this.dir) return null
-    for (const [p, size, mtimeMs, ino] of rec.inputs) {
-      const s = statIfAny(p)
-      if (!s || s.size !== size || s.mtimeMs !== mtimeMs || s.ino !== ino) return null
-    }
+  compile(unit: string, key: string, outDir: string, cwd: string): CompileRecord | null {
+    const prev = this.prev?.compile?.[unit]
+    if (!prev || prev.key !== key || !this.dir || !Array.isArray(prev.inputs)) return null
+    // An unchanged stat trusts the recorded hash; a changed one (touch, a checkout) compares content.
+    const inputs = checkInputs(prev.inputs, cwd, this.verify)
+    if (!inputs) return null
+    const rec = { ...prev, inputs }
     for (const f of rec.files) {
       const out = path.join(outDir, f.file)
       const inOut = fs.statSync(out, { throwIfNoEntry: false })
@@ -115,6 +146,15 @@ export class BuildCache {
     const copy = structuredClone(rec)
     for (const f of copy.files) delete f.variants
     return copy
+  }
+
+  /** The inputs the last build recorded, by relative path: hashes a stat can vouch for need no read. */
+  knownInputs(): ReadonlyMap<string, InputRecord> {
+    if (!this.known) {
+      this.known = new Map()
+      for (const rec of Object.values(this.prev?.compile ?? {})) if (Array.isArray(rec?.inputs)) for (const i of rec.inputs) if (Array.isArray(i)) this.known.set(i[0], i)
+    }
+    return this.known
   }
 
   /** Records the precompressed variants written for a compiled file, for the next build. */

@@ -6,7 +6,7 @@ import { VERSION } from './version.js'
 import { closest } from './runtime/closest.js'
 import { formatMessage, KilnError, usageError } from './diagnostics.js'
 import type { BuildOptions, ResolvedConfig } from './config.js'
-import { OPTION_NAMES, validateConfig, type KilnConfig } from './options.js'
+import { OPTION_NAMES, OPTIONS, validateConfig, type KilnConfig } from './options.js'
 import { CONFIG_FLAG, HELP_FLAG, JSON_FLAG, OPTION_FLAGS, OUT_FLAGS, QUIET_FLAG, VERBOSE_FLAG, flagName, parseFlags, renderFlags, type Flag, type FlagValues, type Parsed } from './flags.js'
 import { formatBytes, reportFailure, reportSuccess, type ReportMode } from './report.js'
 import { startLiveLine, startProgress } from './progress-line.js'
@@ -177,6 +177,9 @@ const PATH_OPTIONS = new Set<keyof KilnConfig>(['root', 'out', 'cacheDir'])
 export function optionsFromFlags(v: FlagValues, io?: Streams): BuildOptions {
   const options: Record<string, unknown> = {}
   for (const key of OPTION_NAMES) {
+    for (const [field, f] of Object.entries(OPTIONS[key].fields ?? {})) {
+      if (v[f.flag] !== undefined) options[key] = { ...(options[key] as object | undefined), [field]: v[f.flag] }
+    }
     const value = v[flagName(key)]
     if (value === undefined) continue
     options[key] = PATH_OPTIONS.has(key) && typeof value === 'string' ? path.resolve(value) : value
@@ -185,7 +188,7 @@ export function optionsFromFlags(v: FlagValues, io?: Streams): BuildOptions {
   try {
     validateConfig(options, 'flags')
   } catch (err) {
-    if (err instanceof KilnError) throw usageError(err.errors[0]!.text.replace(/^Option "(\w+)" in flags/, (_, k: string) => `--${flagName(k as keyof KilnConfig)}`))
+    if (err instanceof KilnError) throw usageError(err.errors[0]!.text.replace(/^Option "(\w+)(?:\.(\w+))?" in flags/, (_, k: string, field?: string) => `--${field ? OPTIONS[k as keyof KilnConfig].fields![field]!.flag : flagName(k as keyof KilnConfig)}`))
     throw err
   }
   const o: BuildOptions = { ...(options as KilnConfig) }

@@ -4,9 +4,8 @@
 // on disk, is taken from the build cache without starting its compiler; editing a script
 // recompiles the scripts only, editing a partial only the stylesheets that import it.
 import fs from 'node:fs'
-import { statIfAny } from './walk.js'
 import path from 'node:path'
-import { KilnError, buildError, displayPath, type Message } from './diagnostics.js'
+import { KilnError, buildError, type Message } from './diagnostics.js'
 import type { CompiledEntry, CompileResult } from './compilers/types.js'
 import { keyOf, type BuildCache, type CompiledFile, type CompileRecord } from './cache.js'
 import type { ResolvedConfig } from './config.js'
@@ -16,6 +15,7 @@ import { resolveTargets, targetInputs, toolVersions, type Targets } from './targ
 import { findPostcssConfig, loadPostcssConfig, type UserPostcss } from './compilers/postcss-config.js'
 import { VERSION } from './version.js'
 import { resolutionInputs } from './resolution-inputs.js'
+import { ABSENT, absoluteInput, recordInput, relativeInput } from './content-inputs.js'
 import { integrity } from './fingerprint.js'
 import { checkDefine, scriptSettings, type ScriptSettings } from './transforms/scripts.js'
 import { nodeEnvOf } from './transforms/env.js'
@@ -56,19 +56,29 @@ export async function compile(context: BuildContext): Promise<Compiled> {
   let esbuildRun: Compiled['esbuild'] = 'none'
   const entries: CompiledEntry[] = []
   const outputs: Output[] = []
-  const pending: Unit[] = []
+  let pending: Unit[] = []
   const read: string[] = []
-  for (const unit of units) {
-    const reused = reuse(cache.compile(unit.id, unitKey(base, unit), config.outDir), config, cache)
-    if (!reused) {
-      pending.push(unit)
-      continue
-    }
-    cache.rememberCompile(unit.id, reused.record, new Map())
-    read.push(...reused.record.inputs.map((i) => i[0]))
+  const take = (unit: Unit, reused: { record: CompileRecord; outputs: Output[] }, bytes = new Map<string, Buffer>()) => {
+    cache.rememberCompile(unit.id, reused.record, bytes)
+    read.push(...filesRead(reused.record, config.cwd))
     warnings.push(...reused.record.warnings)
     entries.push(...reused.record.entries)
     outputs.push(...reused.outputs)
+  }
+  for (const unit of units) {
+    const reused = reuse(cache.compile(unit.id, unitKey(base, unit), config.outDir, config.cwd), config, cache)
+    if (reused) take(unit, reused)
+    else pending.push(unit)
+  }
+  // What the local cache lacks, another runner may have stored in the remote cache (cache.remote).
+  const remote = cache.remote
+  if (pending.length && remote) {
+    const found = await Promise.all(pending.map((unit) => remote.fetch(unitKey(base, unit), unit.id)))
+    pending = pending.filter((unit, i) => {
+      const hit = found[i]
+      if (hit) take(unit, { record: hit.record, outputs: hit.record.files.map((f) => ({ ...f, bytes: hit.bytes.get(f.file) })) }, hit.bytes)
+      return !hit
+    })
   }
   if (pending.length) {
     // Targets, the PostCSS config and the compilers load only when something is compiled.
@@ -84,6 +94,7 @@ export async function compile(context: BuildContext): Promise<Compiled> {
       if (r.incremental !== undefined) esbuildRun = r.incremental ? 'incremental' : 'full'
     }
   }
+  await remote?.settle()
   if (session) outsideRoot.set(session, read.filter((p) => isOutside(p, config)))
   return { entries, outputs, ran: pending.map((u) => u.id), esbuild: esbuildRun }
 }
@@ -168,11 +179,9 @@ async function runUnit({ config, statics, cache, warnings }: BuildContext, unit:
     const read = [...result.inputs, ...referenced]
     // Every file that decided the output, not only the sources: configs and packages met while resolving.
     const inputs = new Set([...read, ...resolutionInputs(read, config.cwd), ...projectFiles(config, postcssConfig), ...(unit.inputs ?? [])])
-    const stats = [...inputs].sort().flatMap((p) => {
-      // Inputs include paths a url() or import named that lead nowhere (through a file, too long, a loop).
-      const s = statIfAny(p)
-      return s ? [[p, s.size, s.mtimeMs, s.ino] as [string, number, number, number]] : []
-    })
+    // Inputs include paths a url() or import named that lead nowhere (through a file, too long, a loop): recorded as absent.
+    const known = cache.knownInputs()
+    const stats = [...inputs].sort().map((p) => recordInput(p, config.cwd, known))
     // A time stamp in the future (an unpacked archive, clock skew) is no edit during this build.
     const finished = Date.now()
     const racy = stats.filter(([, , mtimeMs]) => mtimeMs >= started - RACY_MS && mtimeMs <= finished + RACY_MS)
@@ -185,13 +194,20 @@ async function runUnit({ config, statics, cache, warnings }: BuildContext, unit:
     }
     warnings.push(...mine)
     if (changed) {
-      throw buildError(`${displayPath(changed[0], config.cwd)} changed while it was being compiled, ${RETRIES + 1} times`, { file: displayPath(changed[0], config.cwd), line: 1, column: 0 },
+      throw buildError(`${changed[0]} changed while it was being compiled, ${RETRIES + 1} times`, { file: changed[0], line: 1, column: 0 },
         'build again once it is saved (is something rewriting it on every build?)')
     }
     const record: CompileRecord = { key, inputs: stats, entries: result.entries, files: outputs.map(({ file, size, integrity }) => ({ file, size, integrity })), warnings: mine }
-    cache.rememberCompile(unit.id, record, new Map(result.files.map((f) => [f.file, f.bytes])))
-    return { entries: result.entries, outputs, incremental: result.incremental === undefined ? undefined : incremental, inputs: record.inputs.map((i) => i[0]) }
+    const bytes = new Map(result.files.map((f) => [f.file, f.bytes]))
+    cache.rememberCompile(unit.id, record, bytes)
+    cache.remote?.store(record, bytes, unit.id)
+    return { entries: result.entries, outputs, incremental: result.incremental === undefined ? undefined : incremental, inputs: filesRead(record, config.cwd) }
   }
+}
+
+/** The paths a unit read (kiln watch follows those outside the root), without the probes that found nothing. */
+function filesRead(record: CompileRecord, cwd: string): string[] {
+  return record.inputs.filter((i) => i[4] !== ABSENT).map((i) => absoluteInput(i[0], cwd))
 }
 
 /** A cached unit's outputs, when each is in the artifact directory or its bytes can be had from the cache. */
@@ -221,11 +237,14 @@ function errorsOf(reason: unknown): Message[] {
  */
 function baseKey(config: ResolvedConfig, sources: Sources, postcssConfig: string | null, mode: string): string {
   // define, envPrefix and esbuild (plugins are functions) count through the scripts unit's own key; the environment only through the variables it exposes.
-  const { cacheDir: _c, verifyCache: _v, configFile: _f, environment: _e, define: _d, envPrefix: _p, esbuild: _b, budgets: _g, summary: _s, compare: _m, report: _r, ...options } = config
+  const { cacheDir: _c, verifyCache: _v, configFile: _f, environment: _e, define: _d, envPrefix: _p, esbuild: _b, budgets: _g, summary: _s, compare: _m, report: _r, cache: _k, ...rest } = config
+  // No absolute path: the same sources in another checkout (another CI runner) have the same key; the directories count relative to the project.
+  const { cwd: _w, projectRoot: _j, rootReason: _x, root: _o, out: _u, rootDir, outDir, ...options } = rest
+  const dirs = [relativeInput(rootDir, config.cwd), relativeInput(outDir, config.cwd)]
   const names = [...sources.entries, ...sources.modules, ...sources.statics].map((f) => f.logical).sort()
   // The PostCSS config's path and the env its functions see; its content is an input of every unit.
-  const postcss = postcssConfig ? [postcssConfig, mode] : null
-  return keyOf({ kiln: VERSION, tools: toolVersions(), options, browserslist: targetInputs(config.cwd, process.env), names, postcss })
+  const postcss = postcssConfig ? [relativeInput(postcssConfig, config.cwd), mode] : null
+  return keyOf({ kiln: VERSION, tools: toolVersions(), options, dirs, browserslist: targetInputs(config.cwd, process.env), names, postcss })
 }
 
 /**

@@ -2,12 +2,13 @@
 // (compiled only through an entry) and static files (copied as they are).
 import fs from 'node:fs'
 import path from 'node:path'
-import fg from 'fast-glob'
 import { buildError, KilnError, message, displayPath, type Location, type Message } from './diagnostics.js'
 import { parseFingerprint } from './fingerprint.js'
 import { STYLE_EXTS, UNSUPPORTED } from './compilers/preprocessors.js'
 import { importedCandidates } from './entry-imports.js'
+import { keepScan, keptScan, scanKey } from './entry-scan-cache.js'
 import { representable, TolerantListing } from './file-names.js'
+import { listFiles } from './walk.js'
 
 export const SCRIPT_EXTS = ['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']
 const ENTRY_EXTS = ['.js', '.mjs', '.ts', '.tsx', '.jsx', ...STYLE_EXTS]
@@ -44,7 +45,8 @@ export function outputExt(kind: SourceKind, logical: string): string {
   return kind === 'script' ? '.js' : kind === 'style' ? '.css' : path.posix.extname(logical)
 }
 
-export async function discover(root: string, entryGlobs: string[] | null, exclude: string[], cwd: string): Promise<Sources> {
+/** `cacheDir`: where the entry scan's answer is kept between builds (entry-scan-cache.ts); null: nowhere. */
+export async function discover(root: string, entryGlobs: string[] | null, exclude: string[], cwd: string, cacheDir: string | null = null): Promise<Sources> {
   const shownRoot = displayPath(root, cwd) || '.'
   if (!fs.existsSync(root)) throw buildError(`Source directory not found: ${shownRoot}`, null, 'create it, or point --root (KILN_ROOT, "root" in the config) at your assets')
   if (!fs.statSync(root).isDirectory()) throw buildError(`Source root is not a directory: ${shownRoot}`)
@@ -52,10 +54,11 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   const ignore = ['**/node_modules/**', ...exclude]
   // Names that are not UTF-8 are listed too (fast-glob alone drops their whole directory), to be reported below.
   const names = new TolerantListing()
-  let listed: fg.Entry[]
+  const links = new Set<string>()
+  let listed
   try {
-    // Synchronous: nothing else runs yet, and it lists and stats ~1.6× faster than the async walker.
-    listed = fg.sync('**', { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore, objectMode: true, stats: true, fs: names.adapter })
+    // Synchronous: nothing else runs yet. One walk lists and stats (walk.ts), as fast-glob's '**' with `ignore` did.
+    listed = listFiles(root, names, skipped(exclude), links)
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     throw buildError(`Cannot list ${shownRoot}: ${e.message}`, e.path ? { file: displayPath(e.path, cwd), line: 1, column: 0 } : null,
@@ -64,8 +67,9 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   listed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const errors: Message[] = []
   const warnings: Message[] = []
-  const files = representable(listed, root, names, cwd, errors, (f) => kindOf(f) === 'script').map((e) => ({ logical: e.path, abs: path.join(root, e.path), size: e.stats!.size, mtimeMs: e.stats!.mtimeMs, ino: e.stats!.ino, kind: kindOf(e.path) }))
-  checkInsideRoot(files, root, realRoot, cwd, errors, warnings)
+  const files = representable(listed, root, names, cwd, errors, (f) => kindOf(f) === 'script').map((e) => ({ logical: e.path, abs: e.abs, size: e.stats.size, mtimeMs: e.stats.mtimeMs, ino: e.stats.ino, kind: kindOf(e.path) }))
+  // Without a symbolic link below the root, every file is where its path says: nothing to resolve.
+  if (links.size) checkInsideRoot(files, root, realRoot, cwd, errors, warnings)
 
   const chosen = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings, names) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
   // Type declarations are modules the type checker reads; they never compile to anything.
@@ -93,7 +97,12 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   }
   // By default, a file directly in the root that another one imports is that entry's module, not an entry of its own.
   if (!entryGlobs && entries.length > 1) {
-    const imported = await importedCandidates(entries.map((e) => e.abs), cwd)
+    const key = scanKey(files.filter((f) => !f.logical.includes('/')))
+    let imported = keptScan(cacheDir, key)
+    if (!imported) {
+      imported = await importedCandidates(entries.map((e) => e.abs), cwd)
+      keepScan(cacheDir, key, imported)
+    }
     if (imported.size) {
       modules.push(...entries.filter((e) => imported.has(e.abs)))
       modules.sort((a, b) => (a.logical < b.logical ? -1 : a.logical > b.logical ? 1 : 0))
@@ -169,7 +178,18 @@ function checkLink(link: string, cwd: string, errors: Message[], warnings: Messa
   }
 }
 
+/**
+ * Which directories the walk does not enter: node_modules anywhere, and the `exclude`d ones
+ * (the artifact directory and the cache, given as 'dir/**', as fast-glob's ignore took them).
+ */
+function skipped(exclude: string[]): (rel: string) => boolean {
+  const dirs = new Set(exclude.map((g) => g.replace(/\/\*\*$/, '')))
+  return (rel) => dirs.has(rel) || rel === 'node_modules' || rel.endsWith('/node_modules')
+}
+
 async function matcher(globs: string[], root: string, ignore: string[], warnings: Message[], names: TolerantListing) {
+  // Loaded only here: a build without entry globs never needs fast-glob.
+  const { default: fg } = await import('fast-glob')
   const chosen = new Set<string>()
   for (const glob of globs) {
     const hits = fg.sync(glob, { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore, fs: names.adapter })

@@ -18,17 +18,28 @@ const KINDS = new Set<esbuild.ImportKind>(['import-statement', 'require-call', '
 const RESOLVING = 'kiln-entry-imports'
 
 /**
- * Whether any candidate's text names a sibling as a relative import would (`/format.`,
- * `"app.css"` in a stylesheet): when none does, no import can join them, and esbuild need not
- * start (a build whose compile is cached stays free of it). An `index` file may be imported as
- * "./", so its presence always means a scan.
+ * Whether any candidate's text names a sibling as a relative import would: when none does, no
+ * import can join them, and esbuild need not start (a build whose compile is cached stays
+ * free of it). In a script only a relative specifier counts (the plugin below resolves
+ * nothing else), so each quoted './…' or '../…' string is resolved and must land in a
+ * candidate's directory on a candidate's name ('./lib/app.css' beside an app.ts does not:
+ * matching the bare name there started esbuild on every no-op of such apps). A stylesheet's
+ * @import and url() need no './', so there any mention of a name counts. An `index` file may
+ * be imported as "./", so its presence always means a scan.
  */
 function mayImportEachOther(parsed: string[], candidates: string[]): boolean {
-  const stems = [...new Set(candidates.map((c) => path.basename(c).replace(/\.[^.]+$/, '')))]
+  const stemOf = (name: string) => name.replace(/\.[^.]+$/, '')
+  const stems = [...new Set(candidates.map((c) => stemOf(path.basename(c))))]
   if (stems.includes('index')) return true
+  const names = new Set(stems)
+  const dirs = new Set(candidates.map((c) => path.dirname(c)))
   const escaped = stems.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
-  const script = new RegExp(`/(?:${escaped})[.'"\`?#]`)
   const style = new RegExp(`[/'"(]\\s*(?:${escaped})[.'"?#)]`)
+  const sibling = (file: string, spec: string) => {
+    const target = path.resolve(path.dirname(file), spec.replace(/[?#].*$/, ''))
+    const base = path.basename(target)
+    return dirs.has(path.dirname(target)) && (names.has(base) || names.has(stemOf(base)))
+  }
   return parsed.some((file) => {
     let text: string
     try {
@@ -36,7 +47,10 @@ function mayImportEachOther(parsed: string[], candidates: string[]): boolean {
     } catch {
       return true
     }
-    return (/\.css$/i.test(file) ? style : script).test(text)
+    if (/\.css$/i.test(file)) return style.test(text)
+    // A backslash in a specifier is an escape esbuild decodes and this does not: scan to be sure.
+    for (const m of text.matchAll(/(['"`])(\.\.?(?:\/[^'"`\n]*)?)\1/g)) if (m[2]!.includes('\\') || sibling(file, m[2]!)) return true
+    return false
   })
 }
 

@@ -7,8 +7,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Dirent, Stats } from 'node:fs'
-import type fg from 'fast-glob'
 import type { FileSystemAdapter } from 'fast-glob'
+import type { DirReader } from './walk.js'
 import { displayPath, message, type Message } from './diagnostics.js'
 
 /** Control characters and the two line separators that regular expressions' `.` (and so every glob) never matches. */
@@ -22,7 +22,8 @@ export function unrepresentable(logical: string, script: boolean): string | null
   if (logical.includes('\\')) return 'contains a backslash, which is a path separator on Windows and never part of a manifest name'
   const control = CONTROL.exec(logical)
   if (control) return `contains a control character (${visible(control[0])}): glob patterns never match it, and it breaks line-based messages and logs`
-  const bytes = Buffer.byteLength(path.posix.basename(logical))
+  // A UTF-16 unit is at most 3 bytes of UTF-8: a path this short cannot be too long (most are; this runs per file).
+  const bytes = logical.length * 3 > MAX_NAME_BYTES ? Buffer.byteLength(path.posix.basename(logical)) : 0
   if (bytes > MAX_NAME_BYTES) return `is ${bytes} bytes long: with its fingerprint and a .map or .br after it, its output's name would pass the 255 bytes a file name may have (at most ${MAX_NAME_BYTES} here)`
   if (script && !/\.d\.[mc]?ts$/.test(logical)) {
     const c = /[#?%]/.exec(logical)
@@ -61,7 +62,7 @@ export function escapeBytes(bytes: Buffer): string {
  * whole directory without a word. Here the decoded name stands for the real bytes, so the walk
  * goes on (ignore patterns apply as usual) and `notUtf8()` tells which listed paths were such.
  */
-export class TolerantListing {
+export class TolerantListing implements DirReader {
   /** A decoded path that is not the name on disk (or is below one) → the real bytes. */
   private readonly real = new Map<string, Buffer>()
   /** Paths with a control character or line separator: glob patterns never match them, so fast-glob skips them without a word. */
@@ -83,6 +84,24 @@ export class TolerantListing {
     })
   }
 
+  /**
+   * A directory's entries for walk.ts's listFiles. Names are read as strings first (Buffer
+   * names cost a Buffer each, and their garbage): only a directory where one decodes with
+   * U+FFFD or has a control character is read again by list(), which records it.
+   */
+  readdir(dir: string): Dirent[] {
+    const at = this.bytes(dir)
+    if (typeof at === 'string') {
+      const entries = fs.readdirSync(at, { withFileTypes: true })
+      if (!entries.some((d) => d.name.includes('\ufffd') || CONTROL.test(d.name))) return entries
+    }
+    return this.list(dir, true) as Dirent[]
+  }
+
+  stat(p: string): Stats {
+    return fs.statSync(this.bytes(p))
+  }
+
   /** The fs methods fast-glob's synchronous walk calls: readdirSync (with or without file types), lstatSync, statSync. */
   readonly adapter = {
     readdirSync: (dir: string, options?: { withFileTypes?: boolean }) => this.list(dir, options?.withFileTypes === true),
@@ -94,6 +113,11 @@ export class TolerantListing {
    * For a listed path: the outermost part of it whose name is not UTF-8 (the file, or the
    * directory it is in) as the real bytes, or null when every part is UTF-8.
    */
+  /** Whether any name listed so far is not UTF-8 (when none is, notUtf8 is null for every path). */
+  get anyNotUtf8(): boolean {
+    return this.real.size > 0
+  }
+
   notUtf8(abs: string): { path: string; bytes: Buffer; isDir: boolean } | null {
     if (this.real.size === 0) return null
     const parts: string[] = []
@@ -124,7 +148,7 @@ function direntAs(d: Dirent<Buffer>, name: string): Dirent {
  * Discovery never loses a file silently: a listed file whose name Kiln cannot put into a URL
  * is an error naming it, once per file or per directory whose name is not UTF-8.
  */
-export function representable(listed: fg.Entry[], root: string, names: TolerantListing, cwd: string, errors: Message[], isScript: (file: string) => boolean): fg.Entry[] {
+export function representable<T extends { path: string }>(listed: T[], root: string, names: TolerantListing, cwd: string, errors: Message[], isScript: (file: string) => boolean): T[] {
   const reported = new Set<string>()
   const hint = `rename it, or move it out of ${displayPath(root, cwd) || '.'}: every file under the root is built and gets a URL`
   const shownName = (abs: string) => visible(displayPath(abs, cwd))
@@ -140,7 +164,7 @@ export function representable(listed: fg.Entry[], root: string, names: TolerantL
     return false
   }
   // Names no glob pattern matches, which fast-glob skipped: each is an error too (a directory's files are in it).
-  const listedPaths = new Set(listed.map((e) => path.join(root, e.path)))
+  const listedPaths = new Set(names.unmatchable.size ? listed.map((e) => path.join(root, e.path)) : [])
   for (const [abs, { isDir }] of names.unmatchable) {
     const rel = path.relative(root, abs)
     // fast-glob walks into dot directories but lists nothing there (dot: false); neither does Kiln.
@@ -148,11 +172,14 @@ export function representable(listed: fg.Entry[], root: string, names: TolerantL
     errors.push(message(`The name of ${isDir ? 'the directory ' : ''}${shownName(abs)} ${unrepresentable(rel, false)!}${isDir ? ' (nothing in it is built)' : ''}`,
       { file: shownName(abs), line: 1, column: 0 }, hint))
   }
+  // Per file: the absolute path is joined only when a name needs it (a join per file was a tenth of a no-op's discover).
   return listed.filter((e) => {
-    const abs = path.join(root, e.path)
-    if (!utf8(abs)) return false
+    if (names.anyNotUtf8 && !utf8(path.join(root, e.path))) return false
     const problem = unrepresentable(e.path, isScript(e.path))
-    if (problem) errors.push(message(`The name of ${shownName(abs)} ${problem}`, { file: shownName(abs), line: 1, column: 0 }, hint))
+    if (problem) {
+      const abs = path.join(root, e.path)
+      errors.push(message(`The name of ${shownName(abs)} ${problem}`, { file: shownName(abs), line: 1, column: 0 }, hint))
+    }
     return !problem
   })
 }

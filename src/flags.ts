@@ -33,11 +33,15 @@ export function flagName(option: keyof KilnConfig): string {
   return option === 'entries' ? 'entry' : option === 'formats' ? 'format' : option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 }
 
-/** Every option but the config-only ones ('object': define, esbuild) is a flag. */
-export const OPTION_FLAGS: Flag[] = OPTION_NAMES.filter((key) => OPTIONS[key].kind !== 'object').map((key) => {
+/**
+ * Every option but the config-only ones ('object': define, esbuild) is a flag; an object
+ * option's settings with flags of their own (cache.remote: --remote-cache) are flags too.
+ */
+export const OPTION_FLAGS: Flag[] = OPTION_NAMES.flatMap((key): Flag[] => {
   const spec = OPTIONS[key]
+  if (spec.kind === 'object') return Object.values(spec.fields ?? {}).map((f) => ({ name: f.flag, type: f.kind, arg: f.arg, describe: f.describe, env: f.env }))
   const type = spec.kind === 'boolean' ? 'boolean' : spec.kind === 'number' ? 'number' : spec.kind === 'string' ? 'string' : 'list'
-  return {
+  return [{
     name: flagName(key),
     type,
     arg: spec.arg,
@@ -45,7 +49,7 @@ export const OPTION_FLAGS: Flag[] = OPTION_NAMES.filter((key) => OPTIONS[key].ki
     env: spec.env,
     negatable: (spec.kind === 'boolean' && spec.default === true) || spec.kind === 'encodings',
     shownDefault: spec.shownDefault ?? (spec.default === null || spec.default === false ? undefined : Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)),
-  }
+  }]
 })
 
 /** The out/config flags every command that reads a build's output takes. */

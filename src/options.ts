@@ -6,7 +6,7 @@ import { closest } from './runtime/closest.js'
 import { usageError, buildError, KilnError, locate, type Location, type Message } from './diagnostics.js'
 import { FORMAT_NAMES, type FormatName } from './formats/names.js'
 import { checkBudgets, type Budgets } from './report/budgets.js'
-import { checkPublishConfig, CREDENTIAL_KEYS, redactCredentials, type NestedProblem, type PublishConfig } from './publish-config.js'
+import { checkPublishConfig, checkS3Url, CREDENTIAL_KEYS, redactCredentials, type NestedProblem, type PublishConfig } from './publish-config.js'
 
 export interface KilnConfig {
   /** Source directory, relative to the working directory. Default `assets`. */
@@ -76,6 +76,17 @@ export interface KilnConfig {
    * secretAccessKey, sessionToken) only in a JS/TS config, read from process.env. Config only.
    */
   publish?: PublishConfig
+  /**
+   * The remote build cache: compile results stored by content key under an S3 prefix and
+   * fetched before compiling (`remote: 's3://bucket/prefix'`); `readOnly: true` fetches
+   * and never writes (untrusted branches). Endpoint and credentials as for kiln publish.
+   */
+  cache?: CacheSettings
+}
+
+export interface CacheSettings {
+  remote?: string
+  readOnly?: boolean
 }
 
 export interface EsbuildSettings {
@@ -111,6 +122,18 @@ interface OptionSpec {
   expect?: string
   /** Checks inside an 'object' option whose problems are reported at the inner key; `json`: the value comes from a JSON config. */
   nested?: (value: Record<string, unknown>, from: { json: boolean }) => NestedProblem[]
+  /** An object option whose settings are also flags and variables of their own (cache.remote: --remote-cache). */
+  fields?: Record<string, FieldSpec>
+}
+
+/** One setting of an object option, with its own flag and variable. */
+export interface FieldSpec {
+  kind: 'string' | 'boolean'
+  flag: string
+  env: string
+  describe: string
+  arg?: string
+  check?: (value: unknown) => string | null
 }
 
 export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
@@ -140,6 +163,40 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   compare: { kind: 'string', env: 'KILN_COMPARE', default: '', arg: 'MANIFEST', shownDefault: "the last build's manifest", describe: 'Base manifest.json the sizes are compared with' },
   report: { kind: 'boolean', env: 'KILN_REPORT', default: false, describe: 'Also write report.html (sizes, treemap, changes) next to the manifest' },
   publish: { kind: 'object', default: Object.freeze({}), describe: "kiln publish settings: { target: 's3://bucket/prefix', endpoint, region, concurrency, variants }", expect: "an object: { target: 's3://bucket/prefix', endpoint, region, concurrency, variants }", nested: checkPublishConfig },
+  cache: {
+    kind: 'object', default: Object.freeze({}), describe: "Remote build cache: { remote: 's3://bucket/prefix', readOnly: true }", expect: "an object: { remote: 's3://bucket/prefix', readOnly: false }", nested: checkFields,
+    fields: {
+      remote: { kind: 'string', flag: 'remote-cache', env: 'KILN_REMOTE_CACHE', arg: 'S3-URL', describe: 'Remote build cache on S3 (s3://bucket/prefix; endpoint and credentials as kiln publish)', check: remoteProblem },
+      readOnly: { kind: 'boolean', flag: 'remote-cache-read-only', env: 'KILN_REMOTE_CACHE_READ_ONLY', describe: 'Use the remote cache without ever writing to it (untrusted branches)' },
+    },
+  },
+}
+
+/** Every KILN_* variable that sets an option (transforms/env.ts never exposes these to the app). */
+export const OPTION_VARIABLES: readonly string[] = Object.values(OPTIONS).flatMap((o) => [...(o.env ? [o.env] : []), ...Object.values(o.fields ?? {}).map((f) => f.env)])
+
+/** An object option's settings that have flags of their own (cache): known names, of the right kinds, each reported at its key. */
+function checkFields(value: Record<string, unknown>): NestedProblem[] {
+  const fields = OPTIONS.cache.fields!
+  const problems: NestedProblem[] = []
+  for (const [key, v] of Object.entries(value)) {
+    const field = fields[key]
+    if (!field) {
+      const near = closest(key, Object.keys(fields))
+      problems.push({ key, text: 'is not a cache setting', hint: near.length ? `did you mean "${near[0]}"?` : `cache settings: ${Object.keys(fields).join(', ')}` })
+    } else if (v !== undefined && typeof v !== field.kind) {
+      problems.push({ key, text: `must be ${field.kind === 'string' ? 'a string' : 'true or false'}, got ${describeValue(v)}` })
+    } else if (v !== undefined && field.check?.(v)) {
+      problems.push({ key, text: field.check(v)! })
+    }
+  }
+  return problems
+}
+
+/** The s3:// URL of the remote cache, checked as kiln publish's target is. */
+function remoteProblem(value: unknown): string | null {
+  const c = checkS3Url(String(value))
+  return c.problem === undefined ? null : `is not usable: ${c.problem}`
 }
 
 function checkFormats(value: unknown): string | null {
@@ -297,6 +354,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): KilnConfig {
   const out: Record<string, unknown> = {}
   for (const name of OPTION_NAMES) {
     const spec = OPTIONS[name]
+    for (const [field, f] of Object.entries(spec.fields ?? {})) {
+      const raw = env[f.env]
+      if (raw === undefined || raw === '') continue
+      const value = parseEnv({ kind: f.kind, env: f.env, default: undefined, describe: f.describe }, raw)
+      const problem = f.check?.(value)
+      if (problem) throw usageError(`${f.env}=${raw} ${problem}`)
+      out[name] = { ...(out[name] as object | undefined), [field]: value }
+    }
     const raw = spec.env ? env[spec.env] : undefined
     if (raw === undefined || raw === '') continue
     const value = parseEnv(spec, raw)
@@ -340,6 +405,12 @@ export function mergeOptions(...layers: KilnConfig[]): MergedOptions {
   for (const name of OPTION_NAMES) {
     const layer = layers.find((l) => l[name] !== undefined)
     merged[name] = layer ? layer[name] : OPTIONS[name].default
+    // Settings merge one by one: --remote-cache-read-only keeps the config file's cache.remote.
+    const fields = OPTIONS[name].fields
+    if (fields) merged[name] = Object.fromEntries(Object.keys(fields).flatMap((f) => {
+      const value = layers.map((l) => (l[name] as Record<string, unknown> | undefined)?.[f]).find((v) => v !== undefined)
+      return value === undefined ? [] : [[f, value]]
+    }))
   }
   return merged as MergedOptions
 }

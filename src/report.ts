@@ -15,8 +15,14 @@ export function reportSuccess(r: BuildResult, mode: ReportMode, out: NodeJS.Writ
   for (const w of r.warnings) err.write(formatMessage(w, 'WARNING') + '\n')
   for (const m of r.steps.cacheMismatches) err.write(`WARNING: build cache was wrong about ${m} (re-hashed; the cache now holds the right value)\n`)
   if (verbose) err.write(`steps (ms, each its own time; some overlap): ${Object.entries(r.steps.timings).map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
-  out.write(`Built ${r.entries} ${plural(r.entries, 'entry', 'entries')}, ${r.files} files (${formatBytes(r.bytes)}; ${r.written} written, ${r.reused} unchanged${r.steps.compile === 'skipped' ? '; sources unchanged, compile skipped' : ''}) in ${r.durationMs} ms → ${r.manifest}\n`)
+  out.write(`Built ${r.entries} ${plural(r.entries, 'entry', 'entries')}, ${r.files} files (${formatBytes(r.bytes)}; ${r.written} written, ${r.reused} unchanged${compileNote(r)}) in ${r.durationMs} ms → ${r.manifest}\n`)
   if (r.sizes.length) out.write(sizeTable(r.sizes))
+}
+
+function compileNote(r: BuildResult): string {
+  const remote = r.steps.remoteCache?.hits ? `; ${r.steps.remoteCache.hits} ${plural(r.steps.remoteCache.hits, 'unit', 'units')} from the remote cache` : ''
+  if (r.steps.compile !== 'skipped') return remote
+  return remote ? `${remote}, compile skipped` : '; sources unchanged, compile skipped'
 }
 
 /** Under the summary line: each entry's initial load (gzip) and its change since the last build. */

@@ -2,7 +2,9 @@
 // tsconfig.json/jsconfig.json nearest each source (and what it extends: `paths`, `baseUrl`,
 // `jsx`) and the package.json of every package a module came from (`main`, `exports`,
 // `browser`, `sideEffects`, `type`). Editing one changes the output as surely as editing a
-// source, so each is a compile input: stat-checked by the cache and watched by kiln watch.
+// source, so each is a compile input: checked by the cache and watched by kiln watch. The
+// places where such a file would be looked for and is not are inputs too (recorded as
+// absent): a tsconfig.json that appears there changes resolution as much as an edit.
 import fs from 'node:fs'
 import path from 'node:path'
 import { statIfAny } from './walk.js'
@@ -12,7 +14,7 @@ const CONFIGS = ['tsconfig.json', 'jsconfig.json']
 /**
  * For each file read: the package.json and tsconfig/jsconfig files in its directory and each
  * one above, up to the project root (inside it) or up to the package that holds it (outside
- * it, or in node_modules), plus the files those configs extend.
+ * it, or in node_modules), plus the files those configs extend; found or not.
  */
 export function resolutionInputs(files: Iterable<string>, projectRoot: string): string[] {
   const found = new Set<string>()
@@ -24,10 +26,11 @@ export function resolutionInputs(files: Iterable<string>, projectRoot: string): 
       seenDirs.add(dir)
       const pkg = path.join(dir, 'package.json')
       const hasPkg = isFile(pkg)
-      if (hasPkg) found.add(pkg)
+      found.add(pkg)
       for (const name of CONFIGS) {
         const config = path.join(dir, name)
         if (isFile(config)) addExtended(config, found)
+        else found.add(config)
       }
       // Inside the project, every level up to its root can hold a config that applies; a
       // package elsewhere (a workspace link, node_modules) ends at its own package.json.

@@ -63,3 +63,77 @@ export function dirProblem(dir: string): { problem: string; at: string } | null 
   }
   return null
 }
+
+/** How listFiles reads a directory and stats a file (file-names.ts's TolerantListing also reads names that are not UTF-8). */
+export interface DirReader {
+  readdir(dir: string): fs.Dirent[]
+  stat(p: string): fs.Stats
+}
+
+export interface ListedFile {
+  /** POSIX path relative to the root. */
+  path: string
+  /** The root and `path`, joined. */
+  abs: string
+  /** The file's own stats (a symbolic link's target's). */
+  stats: fs.Stats
+}
+
+/** A path with a line terminator: glob patterns never match it (their `.` does not), so it is never listed. */
+const UNMATCHED = /[\n\r\u2028\u2029]/
+
+/**
+ * Every file below `root` as fast-glob's `**` listed it (dot: false, onlyFiles,
+ * followSymbolicLinks, stats), in one walk: each directory read once with its file types,
+ * each file stat'ed once (a link's stat follows it). Names starting with a dot are skipped,
+ * directories for which `skipDir(rel)` is true are not entered, and a link that cannot be
+ * followed (dangling, a loop) is left out, as fast-glob left it. `links` collects each directory
+ * that holds a symbolic link, so a caller can skip link checks when there are none.
+ * About twice as fast as fast-glob's synchronous walk (which lstats every entry, directories
+ * too), and it saves loading fast-glob on a build whose entries are not globs.
+ */
+export function listFiles(root: string, reader: DirReader, skipDir: (rel: string) => boolean, links: Set<string>): ListedFile[] {
+  const out: ListedFile[] = []
+  const walk = (dir: string, rel: string) => {
+    let entries: fs.Dirent[]
+    try {
+      entries = reader.readdir(dir)
+    } catch (err) {
+      // Removed while we walk: gone, as fast-glob treated it; anything else (EACCES, ELOOP) is the caller's to report.
+      if (rel && (err as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw err
+    }
+    const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep
+    for (const d of entries) {
+      const name = d.name
+      if (name.startsWith('.')) continue
+      const abs = prefix + name
+      const relPath = rel ? `${rel}/${name}` : name
+      let stats: fs.Stats | undefined
+      let isDir = d.isDirectory()
+      if (d.isSymbolicLink()) {
+        links.add(dir)
+        try {
+          stats = reader.stat(abs)
+        } catch {
+          continue
+        }
+        isDir = stats.isDirectory()
+      }
+      if (isDir) {
+        if (!skipDir(relPath)) walk(abs, relPath)
+        continue
+      }
+      if (UNMATCHED.test(relPath) || !(stats ? stats.isFile() : d.isFile())) continue
+      try {
+        stats ??= reader.stat(abs)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
+        throw err
+      }
+      out.push({ path: relPath, abs, stats })
+    }
+  }
+  walk(root, '')
+  return out
+}

@@ -145,3 +145,61 @@ resolution('should recompile when the browserslist changes', async () => {
 })
 
 resolution.run()
+
+const content = suite('content, not the stat, decides reuse')
+
+content('should not recompile after a touch (or a fresh checkout) that leaves the bytes alone, and recompile after an edit', async () => {
+  const dir = project({
+    'package.json': '{"name":"app"}',
+    'assets/app.ts': "import { word } from './lib/lib'\nconsole.log(word)\n",
+    'assets/lib/lib.ts': "export const word = 'FIRST'\n",
+    'assets/site.css': '@import "./partials/base.css";\n',
+    'assets/partials/base.css': 'body { margin: 0 }\n',
+  })
+  try {
+    await build(dir)
+    // Every input gets a new mtime, as `touch` or a checkout into a fresh directory gives.
+    const later = new Date(Date.now() + 5000)
+    for (const f of ['assets/app.ts', 'assets/lib/lib.ts', 'assets/site.css', 'assets/partials/base.css', 'package.json']) fs.utimesSync(path.join(dir, f), later, later)
+    const touched = await build(dir)
+    assert.is(touched.compile, 'skipped', 'same bytes, new mtimes: nothing compiles')
+    const again = await build(dir)
+    assert.is(again.compile, 'skipped', 'the new stats were recorded')
+    write(dir, { 'assets/lib/lib.ts': "export const word = 'SECOND'\n" })
+    const edited = await build(dir)
+    assert.equal(edited.compile, ['scripts'])
+    assert.match(script(dir), 'SECOND')
+    // Same size, same mtime, other bytes: --verify-cache hashes anyway.
+    const file = path.join(dir, 'assets/lib/lib.ts')
+    const { mtime } = fs.statSync(file)
+    fs.writeFileSync(file, "export const word = 'THIRD!'\n")
+    fs.utimesSync(file, mtime, mtime)
+    const verified = await kiln(['build', '--json', '--no-minify', '--no-compress', '--verify-cache'], { cwd: dir })
+    assert.equal(JSON.parse(verified.stdout).steps.compile, ['scripts'])
+    assert.match(script(dir), 'THIRD!')
+  } finally {
+    remove(dir)
+  }
+})
+
+content('should recompile when a config appears where resolution looked and found none', async () => {
+  const dir = project({
+    'package.json': '{"name":"app"}',
+    'node_modules/words/package.json': JSON.stringify({ name: 'words', main: 'index.js' }),
+    'node_modules/words/index.js': "export const word = 'FROM-PACKAGE'\n",
+    'assets/app.ts': "import { word } from 'words'\nconsole.log(word)\n",
+    'assets/lib/two.ts': "export const word = 'FROM-PATHS'\n",
+  })
+  try {
+    await build(dir)
+    assert.match(script(dir), 'FROM-PACKAGE')
+    write(dir, { 'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { words: ['assets/lib/two.ts'] } } }) })
+    const steps = await build(dir)
+    assert.equal(steps.compile, ['scripts'])
+    assert.match(script(dir), 'FROM-PATHS')
+  } finally {
+    remove(dir)
+  }
+})
+
+content.run()

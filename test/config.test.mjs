@@ -244,7 +244,7 @@ cacheDir('should use .kiln-cache and create no node_modules in an app that has n
   try {
     await buildOk(dir)
     assert.not.ok(fs.existsSync(path.join(dir, 'node_modules')))
-    assert.ok(fs.existsSync(path.join(dir, '.kiln-cache/state-v1.json')))
+    assert.ok(fs.existsSync(path.join(dir, '.kiln-cache/state-v2.json')))
   } finally {
     remove(dir)
   }
@@ -254,7 +254,7 @@ cacheDir('should use node_modules/.cache/kiln when the app has node_modules', as
   const dir = sampleApp({ 'node_modules/.package-lock.json': '{}' })
   try {
     await buildOk(dir)
-    assert.ok(fs.existsSync(path.join(dir, 'node_modules/.cache/kiln/state-v1.json')))
+    assert.ok(fs.existsSync(path.join(dir, 'node_modules/.cache/kiln/state-v2.json')))
     assert.not.ok(fs.existsSync(path.join(dir, '.kiln-cache')))
   } finally {
     remove(dir)

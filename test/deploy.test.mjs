@@ -44,7 +44,7 @@ classic('should detect, compile with the cache in CACHE_DIR and settings from EN
     assert.match(first.out, '-----> Building assets with Kiln')
     assert.is(manifestOf(app).publicPath, '/static/', 'KILN_PUBLIC_PATH from ENV_DIR')
     assert.ok(fs.readFileSync(path.join(app, OUT, manifestOf(app).assets['admin.ts']), 'utf8').includes('\n  '), 'KILN_MINIFY from ENV_DIR')
-    assert.ok(fs.existsSync(path.join(cache, 'kiln/state-v1.json')), 'the cache lives in CACHE_DIR')
+    assert.ok(fs.existsSync(path.join(cache, 'kiln/state-v2.json')), 'the cache lives in CACHE_DIR')
     fs.rmSync(path.join(app, 'public'), { recursive: true })
     const second = sh(path.join(bin, 'compile'), [app, cache, env])
     assert.is(second.code, 0, second.out)
@@ -79,7 +79,7 @@ cnb('should build with the cache in a cached layer and settings from the platfor
     const first = sh(path.join(bin, 'build'), [], { cwd: app, env })
     assert.is(first.code, 0, first.out)
     assert.is(fs.readFileSync(path.join(layers, 'kiln-cache.toml'), 'utf8'), '[types]\ncache = true\nbuild = false\nlaunch = false\n')
-    assert.ok(fs.existsSync(path.join(layers, 'kiln-cache/state-v1.json')))
+    assert.ok(fs.existsSync(path.join(layers, 'kiln-cache/state-v2.json')))
     assert.is(manifestOf(app).publicPath, '/cdn-assets/')
     const second = sh(path.join(bin, 'build'), [], { cwd: app, env })
     assert.match(second.out, 'sources unchanged, compile skipped')
@@ -124,7 +124,7 @@ workflows('should parse as YAML, keep the Kiln cache, and run the commands the R
       const r = sh('sh', ['-c', cmd], { cwd: app, env: job.env })
       assert.is(r.code, 0, `${cmd}: ${r.out}`)
     }
-    assert.ok(fs.existsSync(path.join(app, job.env.KILN_CACHE_DIR, 'state-v1.json')))
+    assert.ok(fs.existsSync(path.join(app, job.env.KILN_CACHE_DIR, 'state-v2.json')))
     assert.ok(fs.existsSync(path.join(app, OUT, 'manifest.json')))
   } finally {
     remove(app)

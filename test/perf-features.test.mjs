@@ -126,6 +126,43 @@ cache('should take the no-op path when nothing changed: no compile, no hashing, 
   }
 })
 
+cache('should load no package code on the no-op path: no glob library, compiler or browser data (only package.json files, for the cache key)', async () => {
+  const dir = textyApp()
+  try {
+    await buildJson(dir)
+    const r = await kiln(['build', '--json'], { cwd: dir, env: { NODE_DEBUG: 'module' } })
+    assert.is(r.code, 0, r.stderr)
+    assert.is(JSON.parse(r.stdout).steps.compile, 'skipped')
+    const loaded = [...new Set([...r.stderr.matchAll(/load "([^"]+)"/g)].map((m) => m[1]))]
+    assert.ok(loaded.some((f) => f.endsWith('/esbuild/package.json')), 'NODE_DEBUG=module lists what is loaded')
+    assert.equal(loaded.filter((f) => f.includes('node_modules') && !f.endsWith('/package.json')), [])
+  } finally {
+    remove(dir)
+  }
+})
+
+cache('should keep the entry scan: a root stylesheet the entry imports stays its module on a no-op without esbuild, and an edit scans again', async () => {
+  const dir = project({
+    'assets/app.ts': "import './app.css'\nconsole.log('app')\n",
+    'assets/app.css': '#app { color: red }\n',
+    'assets/admin.ts': "console.log('admin')\n",
+  })
+  const entries = () => Object.keys(manifestOf(dir).assets).sort()
+  try {
+    await buildJson(dir)
+    assert.equal(entries(), ['admin.ts', 'app.ts'])
+    const r = await kiln(['build', '--json'], { cwd: dir, env: { NODE_DEBUG: 'module' } })
+    assert.is(r.code, 0, r.stderr)
+    assert.not.match(r.stderr, /node_modules\/esbuild\/lib/, 'esbuild not loaded')
+    assert.equal(entries(), ['admin.ts', 'app.ts'])
+    write(dir, { 'assets/app.ts': "console.log('app, no stylesheet')\n" })
+    await buildJson(dir)
+    assert.equal(entries(), ['admin.ts', 'app.css', 'app.ts'], 'no longer imported: an entry of its own')
+  } finally {
+    remove(dir)
+  }
+})
+
 cache('should not take it when a source, a static file, the config or the browserslist changed', async () => {
   const dir = textyApp()
   try {
@@ -187,7 +224,7 @@ cache('should give byte-identical output with a deleted, a corrupted or a foreig
     })
     await rebuild('cache deleted', () => fs.rmSync(path.join(dir, CACHE), { recursive: true }))
     await rebuild('cache from another version', () => {
-      const state = path.join(dir, CACHE, 'state-v1.json')
+      const state = path.join(dir, CACHE, 'state-v2.json')
       const text = fs.readFileSync(state, 'utf8')
       fs.writeFileSync(state, text.replace(/"identity":"[0-9a-f]+"/, '"identity":"0000"'))
     })
@@ -223,9 +260,9 @@ cache('should keep the cache where --cache-dir or KILN_CACHE_DIR says', async ()
   const dir = textyApp()
   try {
     await buildJson(dir, ['--cache-dir', '.ci-cache'])
-    assert.ok(fs.existsSync(path.join(dir, '.ci-cache/state-v1.json')))
+    assert.ok(fs.existsSync(path.join(dir, '.ci-cache/state-v2.json')))
     await buildJson(dir, [], { KILN_CACHE_DIR: path.join(dir, 'env-cache') })
-    assert.ok(fs.existsSync(path.join(dir, 'env-cache/state-v1.json')))
+    assert.ok(fs.existsSync(path.join(dir, 'env-cache/state-v2.json')))
     const r = await buildJson(dir, ['--cache-dir', '.ci-cache'])
     assert.is(r.steps.compile, 'skipped')
   } finally {

@@ -57,7 +57,7 @@ let coldBucket = null
 
 // ---------------------------------------------------------------------------------------
 const Lazy = suite('publish: loaded only by kiln publish')
-Lazy('should keep src/remote out of the build and the runtime (only cli.js imports it, lazily)', () => {
+Lazy('should keep src/remote out of the build and the runtime (cli.js for publish and build.js for a configured remote cache import it, lazily)', () => {
   const dist = path.join(REPO, 'dist')
   const importers = []
   const walk = (d) => {
@@ -67,10 +67,13 @@ Lazy('should keep src/remote out of the build and the runtime (only cli.js impor
     }
   }
   walk(dist)
-  assert.equal(importers, ['cli.js'])
+  assert.equal(importers.sort(), ['build.js', 'cli.js'])
   const cli = fs.readFileSync(path.join(dist, 'cli.js'), 'utf8')
   assert.not.match(cli, /^import[^\n]*remote\//m)
   assert.match(cli, "await import('./remote/publish.js')")
+  const build = fs.readFileSync(path.join(dist, 'build.js'), 'utf8')
+  assert.not.match(build, /^import[^\n]*remote\//m)
+  assert.match(build, /if \(config\.cache\.remote\)\s*\{?\s*cache\.remote = \(await import\('\.\/remote\/remote-cache\.js'\)\)/, 'only when a remote cache is configured')
 })
 Lazy.run()
 

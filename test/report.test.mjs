@@ -69,6 +69,57 @@ table('should print no table with --quiet, and sizes with their last build\'s in
 
 table.run()
 
+const kept = suite('gzip sizes kept between builds')
+
+kept('should keep each initial file\'s gzip size in the cache by integrity, and report the same sizes from it on a rebuild', async () => {
+  const dir = sampleApp()
+  try {
+    const args = ['build', '--json', '--no-compress', '--cache-dir', '.cache']
+    const first = await kiln(args, { cwd: dir })
+    assert.is(first.code, 0, first.stderr)
+    const m = manifestOf(dir)
+    const keptFile = path.join(dir, '.cache/gzip-sizes-v1.json')
+    const stored = JSON.parse(fs.readFileSync(keptFile, 'utf8'))
+    assert.is(stored.zlib, process.versions.zlib)
+    const out = path.join(dir, 'public/assets')
+    for (const name of ['admin.ts', 'app.ts', 'site.css']) {
+      const a = m.assets[name]
+      for (const f of [a.file, ...(a.imports ?? []), ...(a.css ?? [])]) {
+        assert.is(stored.sizes[m.files[f].integrity], zlib.gzipSync(fs.readFileSync(path.join(out, f)), { level: 9 }).length, f)
+      }
+    }
+    const written = fs.statSync(keptFile).mtimeMs
+    const second = await kiln(args, { cwd: dir })
+    assert.is(second.code, 0, second.stderr)
+    assert.equal(JSON.parse(second.stdout).sizes, JSON.parse(first.stdout).sizes.map((s) => ({ ...s, previous: { raw: s.raw, gzip: s.gzip } })))
+    assert.is(fs.statSync(keptFile).mtimeMs, written, 'a rebuild that computed nothing new writes nothing')
+  } finally {
+    remove(dir)
+  }
+})
+
+kept('should ignore kept sizes from another zlib, or a broken file, and compute them again', async () => {
+  const dir = sampleApp()
+  try {
+    const args = ['build', '--json', '--no-compress', '--cache-dir', '.cache']
+    const first = await kiln(args, { cwd: dir })
+    const keptFile = path.join(dir, '.cache/gzip-sizes-v1.json')
+    const stored = JSON.parse(fs.readFileSync(keptFile, 'utf8'))
+    const wrong = Object.fromEntries(Object.keys(stored.sizes).map((k) => [k, 1]))
+    for (const text of [JSON.stringify({ zlib: 'other', sizes: wrong }), '{"zlib":', JSON.stringify({ zlib: process.versions.zlib, sizes: 'no' })]) {
+      fs.writeFileSync(keptFile, text)
+      const r = await kiln(args, { cwd: dir })
+      assert.is(r.code, 0, r.stderr)
+      assert.equal(JSON.parse(r.stdout).sizes.map((s) => [s.name, s.gzip]), JSON.parse(first.stdout).sizes.map((s) => [s.name, s.gzip]), text)
+      assert.equal(JSON.parse(fs.readFileSync(keptFile, 'utf8')), stored, 'written again, right')
+    }
+  } finally {
+    remove(dir)
+  }
+})
+
+kept.run()
+
 const summary = suite('the pull-request summary (--summary, --compare, $GITHUB_STEP_SUMMARY)')
 
 /** kiln's size notation (report/sizes.ts), as the table prints it. */

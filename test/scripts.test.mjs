@@ -478,6 +478,22 @@ entries('should build a root stylesheet and helper imported by the entry once, t
   }
 })
 
+entries('should find a root import however its path is spelt, and not take a same-named file in a subdirectory for it', async () => {
+  const dir = app({
+    'assets/app.ts': "import { format } from './lib/../format'\nimport './lib/admin.css'\nglobalThis.__out = format('x')\n",
+    'assets/format.ts': 'export const format = (s: string): string => `<${s}>`\n',
+    'assets/admin.css': '#admin { color: blue }\n',
+    'assets/lib/admin.css': '#app { color: red }\n',
+  })
+  try {
+    ok(await build(dir))
+    assert.equal(Object.keys(manifestOf(dir).assets).filter((k) => /\.(ts|css)$/.test(k)).sort(), ['admin.css', 'app.ts'])
+    assert.is(await run(dir, 'app.ts'), '<x>')
+  } finally {
+    remove(dir)
+  }
+})
+
 entries('should report an error in a root stylesheet the entry imports once', async () => {
   const dir = app({ 'assets/app.ts': "import './app.css'\n", 'assets/app.css': '.a { color: red\n' })
   try {

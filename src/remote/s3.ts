@@ -1,7 +1,7 @@
 // A small S3 client over fetch, signed with aws4fetch (SigV4, ~90 KB, no dependencies; the
 // AWS SDK is ~22 MB, ~400 ms to import, and its default CRC32 streaming checksums are
-// rejected by Ceph RGW with 411). Only what publishing needs: LIST, HEAD, GET-less checks,
-// PUT with Content-MD5, multipart upload. Retries with backoff on 5xx, 429/SlowDown,
+// rejected by Ceph RGW with 411). Only what publishing and the remote build cache need:
+// LIST, HEAD, GET, PUT with Content-MD5, multipart upload. Retries with backoff on 5xx, 429/SlowDown,
 // network errors and timeouts. Credentials and signatures never reach a message: errors
 // name the method, key and status only, and every text leaving here is passed through
 // redact() as well.
@@ -20,6 +20,8 @@ export interface S3Object {
   key: string
   size: number
   etag: string
+  /** ISO time of the last write, as LIST gives it ('' from HEAD). */
+  modified?: string
 }
 
 export class S3Error extends Error {
@@ -32,10 +34,16 @@ export class S3Error extends Error {
 const RETRIES = 5
 const TIMEOUT_MS = 120_000
 
+/** How hard to try: publishing waits out a long outage; a build's cache gives up sooner and builds locally. */
+export interface Patience {
+  retries: number
+  timeoutMs: number
+}
+
 export class S3Client {
   private readonly aws: AwsClient
   private readonly secrets: string[]
-  constructor(readonly settings: S3Settings, readonly bucket: string) {
+  constructor(readonly settings: S3Settings, readonly bucket: string, private readonly patience: Patience = { retries: RETRIES, timeoutMs: TIMEOUT_MS }) {
     this.aws = new AwsClient({ accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, sessionToken: settings.sessionToken, service: 's3', region: settings.region, retries: 0 })
     this.secrets = [settings.secretAccessKey, settings.sessionToken ?? ''].filter((s) => s.length >= 4)
   }
@@ -64,7 +72,7 @@ export class S3Client {
         const body = m[1]!
         const key = xmlText(body, 'Key')
         if (key === null) continue
-        found.set(key, { key, size: Number(xmlText(body, 'Size') ?? -1), etag: normalizeEtag(xmlText(body, 'ETag') ?? '') })
+        found.set(key, { key, size: Number(xmlText(body, 'Size') ?? -1), etag: normalizeEtag(xmlText(body, 'ETag') ?? ''), modified: xmlText(body, 'LastModified') ?? '' })
       }
       token = xmlText(xml, 'IsTruncated') === 'true' ? (xmlText(xml, 'NextContinuationToken') ?? undefined) : undefined
     } while (token)
@@ -75,6 +83,16 @@ export class S3Client {
     const res = await this.request('HEAD', this.url(key), 'HEAD', key, {}, undefined, [404])
     if (res.status === 404) return null
     return { key, size: Number(res.headers.get('content-length') ?? -1), etag: normalizeEtag(res.headers.get('etag') ?? '') }
+  }
+
+  /** An object's bytes, or null when there is none. */
+  async get(key: string): Promise<Buffer | null> {
+    const res = await this.request('GET', this.url(key), 'GET', key, {}, undefined, [404])
+    if (res.status === 404) {
+      await res.arrayBuffer().catch(() => undefined)
+      return null
+    }
+    return Buffer.from(await res.arrayBuffer())
   }
 
   /** PUT; `ifNoneMatch` makes it create-only (412 when the key exists, returned, not thrown). */
@@ -122,14 +140,14 @@ export class S3Client {
 
   async request(method: string, url: string, what: string, key: string, headers: Record<string, string> = {}, body?: Uint8Array, accept: number[] = []): Promise<Response> {
     let last: unknown
-    for (let attempt = 0; attempt <= RETRIES; attempt++) {
+    for (let attempt = 0; attempt <= this.patience.retries; attempt++) {
       if (attempt) await sleep(Math.min(8000, 100 * 2 ** attempt) * (0.5 + Math.random()))
       let res: Response
       try {
         const signed = await this.aws.sign(url, { method, headers, body: body as RequestInit["body"] })
-        res = await fetch(signed, { signal: AbortSignal.timeout(TIMEOUT_MS) })
+        res = await fetch(signed, { signal: AbortSignal.timeout(this.patience.timeoutMs) })
       } catch (err) {
-        last = new S3Error(`${what} ${key}: ${networkReason(err)}`, 0, 'NetworkError')
+        last = new S3Error(`${what} ${key}: ${networkReason(err, this.patience.timeoutMs)}`, 0, 'NetworkError')
         continue
       }
       if (res.ok || accept.includes(res.status)) return res
@@ -142,9 +160,9 @@ export class S3Client {
   }
 }
 
-function networkReason(err: unknown): string {
+function networkReason(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; cause?: { code?: string }; code?: string }
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${TIMEOUT_MS / 1000} s`
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`
   return `network error (${e?.cause?.code ?? e?.code ?? e?.name ?? 'unknown'})`
 }
 

@@ -36,8 +36,8 @@ export interface PublishSettings {
   from: { target: string; endpoint: string; region: string; credentials: string; concurrency: string; variants: string }
 }
 
-/** `source`: where `config` came from, as messages show it (kiln.config.mjs). */
-export function resolvePublishSettings(flags: PublishFlags, config: PublishConfig, source: string, env: NodeJS.ProcessEnv): PublishSettings {
+/** `source`: where `config` came from, as messages show it (kiln.config.mjs); `who` needs the credentials (the remote cache reads them the same way). */
+export function resolvePublishSettings(flags: PublishFlags, config: PublishConfig, source: string, env: NodeJS.ProcessEnv, who = 'kiln publish'): PublishSettings {
   const inConfig = (key: string) => `publish.${key} in ${source}`
   // The first layer that gives a value (an empty variable gives none), and which one it was.
   const pick = <T>(...layers: [T | undefined | '', string][]): [T, string] => (layers.find(([v]) => v !== undefined && v !== '') ?? [undefined, '']) as [T, string]
@@ -54,7 +54,7 @@ export function resolvePublishSettings(flags: PublishFlags, config: PublishConfi
   if (bad) throw usageError(`${endpointFrom} ${bad.problem}`, bad.hint)
   const [concurrency, concurrencyFrom] = pick<number>([flags.concurrency, '--concurrency'], [config.concurrency, inConfig('concurrency')], [DEFAULT_CONCURRENCY, 'the default'])
   const [variants, variantsFrom] = pick<boolean>([flags.variants, flags.variants ? '--variants' : '--no-variants'], [config.variants, inConfig('variants')], [true, 'the default'])
-  const credentials = credentialsFrom(config, env, source)
+  const credentials = credentialsFrom(config, env, source, who)
   return {
     location: parseS3Url(target),
     s3: { endpoint: normalizeEndpoint(endpoint), region, ...credentials.keys },
@@ -65,7 +65,7 @@ export function resolvePublishSettings(flags: PublishFlags, config: PublishConfi
 }
 
 /** As a set, so a key from one place is never paired with a secret from another. */
-function credentialsFrom(config: PublishConfig, env: NodeJS.ProcessEnv, source: string) {
+function credentialsFrom(config: PublishConfig, env: NodeJS.ProcessEnv, source: string, who: string) {
   const fromEnv = !!(env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY)
   const fromConfig = !fromEnv && !!(config.accessKeyId || config.secretAccessKey)
   const accessKeyId = (fromEnv ? env.AWS_ACCESS_KEY_ID : config.accessKeyId) ?? ''
@@ -73,7 +73,7 @@ function credentialsFrom(config: PublishConfig, env: NodeJS.ProcessEnv, source: 
   const names = fromConfig ? [`publish.accessKeyId in ${source}`, `publish.secretAccessKey in ${source}`] : ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']
   const missing = [!accessKeyId && names[0], !secretAccessKey && names[1]].filter(Boolean)
   if (missing.length) {
-    throw usageError(`kiln publish needs credentials: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`,
+    throw usageError(`${who} needs credentials: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`,
       'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), or read them from process.env in a kiln.config.js/.ts ("publish": { accessKeyId, secretAccessKey }); AWS_ENDPOINT_URL for S3-compatible storage')
   }
   const sessionToken = (fromEnv ? env.AWS_SESSION_TOKEN : config.sessionToken) || undefined

@@ -9,6 +9,7 @@ import type { CompiledEntry } from '../compilers/types.js'
 import { message, type Message } from '../diagnostics.js'
 import type { Manifest } from '../manifest.js'
 import { FileSizes, formatSize, initialFiles, parseSize } from './sizes.js'
+import type { GzipSizes } from './gzip-sizes.js'
 import { sizesFromSourceMap } from './source-map-sizes.js'
 
 export type BudgetValue = string | number | { initial: string | number; gzip?: boolean }
@@ -132,8 +133,8 @@ function globMatch(glob: string, name: string): boolean {
 }
 
 /** The step build.ts runs: results, and the messages to warn with or fail on. */
-export function evaluateBudgets(budgets: Budgets, manifest: Manifest, entries: CompiledEntry[], outDir: string, cwd: string): { results: BudgetResult[]; over: Message[]; unmatched: Message[] } {
+export function evaluateBudgets(budgets: Budgets, manifest: Manifest, entries: CompiledEntry[], outDir: string, cwd: string, gzip?: GzipSizes): { results: BudgetResult[]; over: Message[]; unmatched: Message[] } {
   if (!Object.keys(budgets).length) return { results: [], over: [], unmatched: [] }
-  const { results, unmatched } = checkBudgetList(budgets, manifest, entries, new FileSizes(manifest, outDir), cwd)
+  const { results, unmatched } = checkBudgetList(budgets, manifest, entries, new FileSizes(manifest, outDir, gzip), cwd)
   return { results, ...budgetMessages(results, unmatched) }
 }

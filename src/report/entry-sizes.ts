@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Manifest } from '../manifest.js'
 import { assetEntries, MANIFEST_NAME, MANIFEST_VERSION } from '../manifest.js'
 import { FileSizes, initialFiles } from './sizes.js'
+import { GzipSizes } from './gzip-sizes.js'
 
 export interface Size {
   raw: number
@@ -22,9 +23,10 @@ export function entryNames(manifest: Manifest): string[] {
   return assetEntries(manifest).filter(([, a]) => /^text\/(javascript|css)\b/.test(a.type)).map(([name]) => name).sort()
 }
 
-export function entrySizes(names: string[], manifest: Manifest, outDir: string, previous: Manifest | null, previousDir = outDir): EntrySize[] {
-  const now = new FileSizes(manifest, outDir)
-  const before = previous ? new FileSizes(previous, previousDir) : null
+/** `gzip`: sizes by integrity, shared by both manifests (a file unchanged since the last build is compressed once, or never when kept). */
+export function entrySizes(names: string[], manifest: Manifest, outDir: string, previous: Manifest | null, previousDir = outDir, gzip = GzipSizes.open(null)): EntrySize[] {
+  const now = new FileSizes(manifest, outDir, gzip)
+  const before = previous ? new FileSizes(previous, previousDir, gzip) : null
   const measure = (m: Manifest, s: FileSizes, name: string): Size => {
     const files = initialFiles(m, name)
     return { raw: files.reduce((n, f) => n + s.raw(f), 0), gzip: files.reduce((n, f) => n + s.gzip(f), 0) }

@@ -6,8 +6,7 @@ import { KilnError, message, type Message } from '../diagnostics.js'
 import type { Manifest } from '../manifest.js'
 import { evaluateBudgets, type BudgetResult, type Budgets } from './budgets.js'
 import { entrySizes, liveManifest, readManifest, type EntrySize } from './entry-sizes.js'
-import { writeReport } from './html.js'
-import { appendSummary, summaryMarkdown } from './summary.js'
+import { GzipSizes } from './gzip-sizes.js'
 
 export { budgetsFail } from './budgets.js'
 
@@ -25,13 +24,19 @@ export interface SizeCheck {
  */
 export async function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[], summary: SummarySettings): Promise<SizeCheck> {
   const base = baseManifest(summary, outDir, warnings)
-  const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, base.manifest, base.dir)
-  const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir, summary.cwd)
+  const gzip = GzipSizes.open(summary.cacheDir)
+  const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, base.manifest, base.dir, gzip)
+  const { results, over, unmatched } = evaluateBudgets(budgets, manifest, entries, outDir, summary.cwd, gzip)
+  gzip.save()
   warnings.push(...unmatched)
   // Before failing on a budget: a pull request's summary says what is over.
   const targets = [summary.summary, summary.env.GITHUB_STEP_SUMMARY ?? '']
-  if (targets.some(Boolean)) appendSummary(targets, summary.cwd, summaryMarkdown(sizes, base.label, results))
-  if (summary.report) await writeReport(manifest, outDir, entries, base.manifest, summary.cwd)
+  // Loaded only when asked for: a build without --summary or --report never needs them.
+  if (targets.some(Boolean)) {
+    const { appendSummary, summaryMarkdown } = await import('./summary.js')
+    appendSummary(targets, summary.cwd, summaryMarkdown(sizes, base.label, results))
+  }
+  if (summary.report) await (await import('./html.js')).writeReport(manifest, outDir, entries, base.manifest, summary.cwd)
   if (over.length && fail) throw Object.assign(new KilnError(over), { json: { budgets: results, sizes } })
   warnings.push(...over)
   return { budgets: results, sizes }
@@ -46,6 +51,8 @@ export interface SummarySettings {
   env: NodeJS.ProcessEnv
   /** Also write report.html (report/html.ts). */
   report: boolean
+  /** Where gzip sizes are kept between builds (report/gzip-sizes.ts); null: nowhere. */
+  cacheDir: string | null
 }
 
 /** --compare's manifest (a warning when it cannot be read: a first run has no base), else the live one. */

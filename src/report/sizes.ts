@@ -2,8 +2,8 @@
 // 1024. Raw and gzip sizes of the files a build wrote, and what an entry loads up front.
 import fs from 'node:fs'
 import path from 'node:path'
-import zlib from 'node:zlib'
 import { assetOf, type Manifest } from '../manifest.js'
+import { GzipSizes } from './gzip-sizes.js'
 
 const UNITS: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2, gb: 1000 ** 3, gib: 1024 ** 3 }
 
@@ -32,7 +32,8 @@ export function initialFiles(manifest: Manifest, logical: string): string[] {
 /** Raw and gzip sizes of the build's files, the gzip one from the manifest's variant, else computed once (level 9) and never above the raw size. */
 export class FileSizes {
   private readonly gz = new Map<string, number>()
-  constructor(private readonly manifest: Manifest, readonly outDir: string) {}
+  /** `known`: gzip sizes by integrity, shared with the other manifest's sizes and kept between builds. */
+  constructor(private readonly manifest: Manifest, readonly outDir: string, private readonly known = GzipSizes.open(null)) {}
 
   raw(file: string): number {
     return this.manifest.files[file]?.size ?? 0
@@ -41,13 +42,13 @@ export class FileSizes {
   gzip(file: string): number {
     const known = this.gz.get(file)
     if (known !== undefined) return known
-    const gz = this.manifest.files[file]?.encodings?.gzip ?? `${file}.gz`
-    const variant = this.manifest.files[gz]?.size
+    // The variant is on the file's own record (manifest v2): one lookup.
+    const variant = this.manifest.files[this.manifest.files[file]?.encodings?.gzip ?? `${file}.gz`]?.size
     let n = variant
     if (n === undefined) {
       try {
         // No variant: compression is off, or it did not pay (then the file is served as it is).
-        n = Math.min(this.raw(file), zlib.gzipSync(fs.readFileSync(path.join(this.outDir, file)), { level: 9 }).length)
+        n = Math.min(this.raw(file), this.known.of(this.manifest.files[file]?.integrity, () => fs.readFileSync(path.join(this.outDir, file))))
       } catch {
         n = this.raw(file)
       }

@@ -8,7 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { displayPath, locate, message, type Location, type Message } from '../diagnostics.js'
-import { OPTIONS } from '../options.js'
+import { OPTION_VARIABLES as OPTIONS_VARIABLES } from '../options.js'
 
 export interface PublicEnv {
   /** Exposed variables, by name (sorted). */
@@ -25,7 +25,7 @@ export function envFileNames(mode: string): string[] {
 }
 
 /** Kiln's own variables are options, not values for the app, even when they carry the prefix. */
-const OPTION_VARIABLES = new Set(Object.values(OPTIONS).flatMap((o) => (o.env ? [o.env] : [])))
+const OPTION_VARIABLES = new Set(OPTIONS_VARIABLES)
 
 export function loadPublicEnv(cwd: string, mode: string, prefixes: readonly string[], environment: NodeJS.ProcessEnv): PublicEnv {
   const fromFiles: Record<string, RawValue> = {}

@@ -3,6 +3,7 @@
 // the config's define), the JSX runtime, the config's esbuild plugins, and whether the app's
 // own files need resolving past a "type": "commonjs" package.json. Its `key` goes into the
 // compile cache's key and kiln watch's context key; its `inputs` are compile inputs.
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type * as esbuild from 'esbuild'
@@ -92,7 +93,11 @@ export async function checkDefine(define: Record<string, string>, configFile: st
   }
 }
 
+/** The config file's content hash, not its mtime: the same config in another checkout gives the same key (the remote cache). */
 function stamp(file: string | null): string | null {
-  const st = file ? fs.statSync(file, { throwIfNoEntry: false }) : undefined
-  return st ? `${st.size}:${st.mtimeMs}` : null
+  try {
+    return file ? crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') : null
+  } catch {
+    return null
+  }
 }

@@ -1,0 +1,85 @@
+// A compile unit's inputs as content: every file it read, directory it listed and
+// resolution probe that found nothing, each by its path relative to the project root and
+// the sha256 of its bytes (a directory: of its sorted listing; a probe: "absent"). That
+// is what a unit's content key is made of (the local cache's and the remote cache's
+// alike), never a path on this machine, an mtime or an inode. The local cache keeps each
+// input's stat beside its hash as a fast path: an unchanged stat trusts the hash, a
+// changed one (touch, a fresh checkout) hashes again, so only a real edit recompiles.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { statIfAny } from './walk.js'
+
+/** The hash of a path that holds nothing (a probe that found no file, an input since deleted). */
+export const ABSENT = 'absent'
+
+/** [path relative to the project root (POSIX), size, mtimeMs, ino, sha256 hex or ABSENT]; an absent path has size -1. */
+export type InputRecord = [string, number, number, number, string]
+
+export function relativeInput(abs: string, cwd: string): string {
+  return path.relative(cwd, abs).split(path.sep).join('/')
+}
+
+export function absoluteInput(rel: string, cwd: string): string {
+  return path.resolve(cwd, rel)
+}
+
+/**
+ * One input's record now. `known` holds earlier records by relative path: one whose stat is
+ * unchanged gives its hash without a read. The stat is taken before the read, so an edit
+ * made meanwhile shows as a changed stat next time instead of hiding behind this hash.
+ */
+export function recordInput(abs: string, cwd: string, known?: ReadonlyMap<string, InputRecord>): InputRecord {
+  const rel = relativeInput(abs, cwd)
+  const s = statIfAny(abs)
+  if (!s || !(s.isFile() || s.isDirectory())) return [rel, -1, 0, 0, ABSENT]
+  const prev = known?.get(rel)
+  if (prev && sameStat(prev, s)) return [rel, s.size, s.mtimeMs, s.ino, prev[4]]
+  return [rel, s.size, s.mtimeMs, s.ino, hashOf(abs, s.isDirectory())]
+}
+
+/**
+ * The records again if every input still holds, with today's stats (so the next check is
+ * a stat again); null when one changed. `verify` (--verify-cache) hashes even unchanged stats.
+ */
+export function checkInputs(records: readonly InputRecord[], cwd: string, verify: boolean): InputRecord[] | null {
+  const out: InputRecord[] = []
+  for (const rec of records) {
+    if (!Array.isArray(rec) || rec.length !== 5 || typeof rec[0] !== 'string' || typeof rec[4] !== 'string') return null
+    const s = statIfAny(absoluteInput(rec[0], cwd))
+    const present = s !== undefined && (s.isFile() || s.isDirectory())
+    if (rec[4] === ABSENT) {
+      if (present) return null
+      out.push(rec)
+      continue
+    }
+    if (!present) return null
+    if (verify || !sameStat(rec, s)) {
+      if (hashOf(absoluteInput(rec[0], cwd), s.isDirectory()) !== rec[4]) return null
+    }
+    out.push([rec[0], s.size, s.mtimeMs, s.ino, rec[4]])
+  }
+  return out
+}
+
+/** A unit's content key: its key (options, tools, listing) and each input's path and hash, sorted by path. */
+export function contentKey(unitKey: string, records: readonly InputRecord[]): string {
+  const pairs = records.map((r) => [r[0], r[4]]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0))
+  return crypto.createHash('sha256').update(JSON.stringify([unitKey, pairs])).digest('hex')
+}
+
+function sameStat(rec: InputRecord, s: fs.Stats): boolean {
+  return rec[1] === s.size && rec[2] === s.mtimeMs && rec[3] === s.ino
+}
+
+/** A file's sha256; a directory's is of its sorted entries (name and kind): adding or removing a file changes it. */
+function hashOf(abs: string, isDir: boolean): string {
+  try {
+    const h = crypto.createHash('sha256')
+    if (isDir) h.update(JSON.stringify(fs.readdirSync(abs, { withFileTypes: true }).map((e) => `${e.isDirectory() ? 'd' : 'f'}:${e.name}`).sort()))
+    else h.update(fs.readFileSync(abs))
+    return h.digest('hex')
+  } catch {
+    return ABSENT // gone or unreadable since the stat: it holds nothing a build could read
+  }
+}
