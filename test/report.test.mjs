@@ -83,7 +83,7 @@ kept('should keep each initial file\'s gzip size in the cache by integrity, and 
     assert.is(stored.zlib, process.versions.zlib)
     const out = path.join(dir, 'public/assets')
     for (const name of ['admin.ts', 'app.ts', 'site.css']) {
-      const a = m.assets[name]
+      const a = assetOf(m, name)
       for (const f of [a.file, ...(a.imports ?? []), ...(a.css ?? [])]) {
         assert.is(stored.sizes[m.files[f].integrity], zlib.gzipSync(fs.readFileSync(path.join(out, f)), { level: 9 }).length, f)
       }
