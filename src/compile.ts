@@ -11,8 +11,9 @@ import { keyOf, type BuildCache, type CompiledFile, type CompileRecord } from '.
 import type { ResolvedConfig } from './config.js'
 import type { SourceFile, Sources } from './discover.js'
 import type { BuildContext, BuildSession, Output, StaticLookup } from './context.js'
-import { resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
-import { findPostcssConfig, loadPostcssConfig, type UserPostcss } from './compilers/postcss-config.js'
+import { prefixerFor, resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
+import { findPostcssConfig, loadPostcssConfig } from './compilers/postcss-config.js'
+import type { StyleTools } from './compilers/style-pipeline.js'
 import { VERSION } from './version.js'
 import { resolutionInputs } from './resolution-inputs.js'
 import { ABSENT, absoluteInput, recordInput, relativeInput } from './content-inputs.js'
@@ -29,11 +30,21 @@ export interface Compiled {
   esbuild: 'none' | 'full' | 'incremental'
 }
 
-/** Loaded once per build, and only when something is compiled. */
+/**
+ * Loaded once per build, and only when something is compiled: the targets for every unit;
+ * postcss, autoprefixer and the project's PostCSS config only when a stylesheet is compiled
+ * (an entry, or CSS a script imports), and after esbuild has the scripts: esbuild needs
+ * nothing but the targets, and loading the CSS tools first kept it waiting (issue 15).
+ */
 interface Tools {
   targets: Targets
-  /** The project's PostCSS config (its plugins run in every stylesheet). */
-  user: UserPostcss
+  /** The project's PostCSS config file, found with stats only (its plugins run in every stylesheet). */
+  postcssConfig: string | null
+  /** autoprefixer and the loaded PostCSS config: loaded by the first caller, shared by the rest. */
+  styles: () => Promise<StyleTools>
+  /** Stylesheet units wait for this: resolved once the scripts unit has handed its build to esbuild (at once without one). */
+  scriptsStarted: Promise<void>
+  startedScripts: () => void
 }
 
 interface Unit {
@@ -82,8 +93,17 @@ export async function compile(context: BuildContext): Promise<Compiled> {
   }
   if (pending.length) {
     // Targets, the PostCSS config and the compilers load only when something is compiled.
-    const [targets, user] = await Promise.all([resolveTargets(config.cwd), loadPostcssConfig(config.cwd, mode)])
-    const settled = await Promise.allSettled(pending.map((unit) => runUnit(context, unit, unitKey(base, unit), { targets, user }, postcssConfig)))
+    const targets = await resolveTargets(config.cwd)
+    let styles: Promise<StyleTools> | undefined
+    let startedScripts = () => {}
+    const scriptsStarted = pending.some((u) => u.id === 'scripts') ? new Promise<void>((resolve) => (startedScripts = resolve)) : Promise.resolve()
+    const tools: Tools = {
+      targets, postcssConfig, scriptsStarted, startedScripts,
+      styles: () => (styles ??= Promise.all([prefixerFor(targets), loadPostcssConfig(config.cwd, mode)]).then(([prefixer, user]) => ({ prefixer, user }))),
+    }
+    const settled = await Promise.allSettled(pending.map((unit) => runUnit(context, unit, unitKey(base, unit), tools)))
+    // A PostCSS config that cannot load is the build's one error, reported once (not per stylesheet), as when it loaded before every unit.
+    await styles
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
     if (errors.length) throw new KilnError(errors)
     for (const s of settled) {
@@ -121,9 +141,9 @@ function unitKey(base: string, unit: Unit): string {
 }
 
 function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
-  const common = ({ targets, user }: Tools, statics: StaticLookup) => ({
+  const common = ({ targets }: Tools, statics: StaticLookup) => ({
     cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics,
-    strict: config.strict, inlineLimit: config.inlineLimit, user, ignore: [config.outDir, path.resolve(config.cwd, config.cacheDir)],
+    strict: config.strict, inlineLimit: config.inlineLimit, ignore: [config.outDir, path.resolve(config.cwd, config.cacheDir)],
   })
   const scripts = sources.entries.filter((e) => e.kind === 'script')
   const units: Unit[] = []
@@ -136,8 +156,14 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
       key: settings.key,
       inputs: settings.inputs,
       compile: async (tools, statics, warnings) => {
-        await checkDefine(config.define, config.configFile, config.cwd)
-        return (await import('./compilers/javascript.js')).compileScripts(scripts, { ...common(tools, statics), scripts: settings }, warnings, session)
+        try {
+          await checkDefine(config.define, config.configFile, config.cwd)
+          const { compileScripts } = await import('./compilers/javascript.js')
+          // Called, not awaited, before the stylesheets go on: esbuild has the build once this returns.
+          return compileScripts(scripts, { ...common(tools, statics), scripts: settings, postcssConfig: tools.postcssConfig, styleTools: tools.styles }, warnings, session)
+        } finally {
+          tools.startedScripts()
+        }
       },
     })
   }
@@ -145,8 +171,11 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
     units.push({
       id: `style:${style.logical}`,
       entries: [style],
-      compile: async (tools, statics, warnings) => (await import('./compilers/stylesheet.js'))
-        .compileStylesheet(style, common(tools, statics), warnings, new Set()),
+      compile: async (tools, statics, warnings) => {
+        await tools.scriptsStarted
+        const [{ compileStylesheet }, styles] = await Promise.all([import('./compilers/stylesheet.js'), tools.styles()])
+        return compileStylesheet(style, { ...common(tools, statics), ...styles }, warnings, new Set())
+      },
     })
   }
   return units
@@ -160,7 +189,7 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
 const RACY_MS = 50
 const RETRIES = 2
 
-async function runUnit({ config, statics, cache, warnings }: BuildContext, unit: Unit, key: string, tools: Tools, postcssConfig: string | null) {
+async function runUnit({ config, statics, cache, warnings }: BuildContext, unit: Unit, key: string, tools: Tools) {
   // How esbuild ran: a retry from the incremental context after a full build is still a full build.
   let incremental = true
   for (let attempt = 0; ; attempt++) {
@@ -178,7 +207,7 @@ async function runUnit({ config, statics, cache, warnings }: BuildContext, unit:
     const outputs = result.files.map((f) => ({ file: f.file, bytes: f.bytes, size: f.bytes.length, integrity: integrity(f.bytes) }))
     const read = [...result.inputs, ...referenced]
     // Every file that decided the output, not only the sources: configs and packages met while resolving.
-    const inputs = new Set([...read, ...resolutionInputs(read, config.cwd), ...projectFiles(config, postcssConfig), ...(unit.inputs ?? [])])
+    const inputs = new Set([...read, ...resolutionInputs(read, config.cwd), ...projectFiles(config, tools.postcssConfig), ...(unit.inputs ?? [])])
     // Inputs include paths a url() or import named that lead nowhere (through a file, too long, a loop): recorded as absent.
     const known = cache.knownInputs()
     const stats = [...inputs].sort().map((p) => recordInput(p, config.cwd, known))

@@ -2,6 +2,8 @@
 // takes the lowest version per engine it knows. Resolving it loads browserslist and its
 // browser data (~100 ms), so a build whose compile is skipped never does: the cache keys
 // on targetInputs(), the raw configuration and the versions of the data, instead.
+// autoprefixer (its own load and prefix tables cost more than browserslist) is made apart,
+// by prefixerFor(), only when a stylesheet is compiled: esbuild needs no more than the list.
 import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
@@ -10,8 +12,6 @@ import { buildError, displayPath } from './diagnostics.js'
 
 export interface Targets {
   queries: string[]
-  /** One autoprefixer for these queries: building one costs ~100 ms of prefix tables. */
-  autoprefixer: AcceptedPlugin
   esbuild: string[]
 }
 
@@ -49,7 +49,7 @@ function readField(pkg: string): unknown {
 }
 
 export async function resolveTargets(cwd: string): Promise<Targets> {
-  const [{ default: browserslist }, { default: autoprefixer }] = await Promise.all([import('browserslist'), import('autoprefixer')])
+  const { default: browserslist } = await import('browserslist')
   let queries: string[]
   let list: string[]
   try {
@@ -72,7 +72,13 @@ export async function resolveTargets(cwd: string): Promise<Targets> {
     if (!cur || compare(v, cur) < 0) lowest.set(engine, v)
   }
   const esbuild = [...lowest].map(([e, v]) => e + v.join('.')).sort()
-  return { queries, esbuild, autoprefixer: autoprefixer({ overrideBrowserslist: queries }) }
+  return { queries, esbuild }
+}
+
+/** One autoprefixer for the queries, for every stylesheet of a build: building one costs ~100 ms of prefix tables. */
+export async function prefixerFor(targets: Targets): Promise<AcceptedPlugin> {
+  const { default: autoprefixer } = await import('autoprefixer')
+  return autoprefixer({ overrideBrowserslist: targets.queries })
 }
 
 function compare(a: number[], b: number[]): number {

@@ -13,18 +13,22 @@ import type { SourceFile } from '../discover.js'
 import type { BuildSession, StaticLookup } from '../context.js'
 import { esbuildFailure, fromEsbuild } from './esbuild-messages.js'
 import { findPeer, missingPeer, PREPROCESSORS, STYLE_EXTS, UNSUPPORTED } from './preprocessors.js'
-import { runStylePipeline, type StyleOptions } from './style-pipeline.js'
+import type { StyleOptions, StyleTools } from './style-pipeline.js'
 import type { CompiledEntry, CompileResult, EmittedFile } from './types.js'
 import type { ScriptSettings } from '../transforms/scripts.js'
 import { wrapUserPlugins } from '../transforms/user-plugins.js'
 import { transformPlugins, urlModule } from '../transforms/asset-transforms.js'
 import { modulesOf, sourceName } from './metafile-modules.js'
 
-export interface ScriptOptions extends StyleOptions {
+export interface ScriptOptions extends Omit<StyleOptions, keyof StyleTools> {
   outDir: string
   minify: boolean
   /** Mode, env, define, JSX and the config's esbuild plugins (transforms/scripts.ts). */
   scripts: ScriptSettings
+  /** The project's PostCSS config file, found without loading it (postcss-config.ts), or null. */
+  postcssConfig: string | null
+  /** The CSS tools, loaded once per build by the first stylesheet a script imports: a build of scripts alone never loads postcss. */
+  styleTools: () => Promise<StyleTools>
 }
 
 /** Stylesheets a script may import; `.module.*` ones are CSS Modules (esbuild's local-css loader). */
@@ -38,6 +42,8 @@ interface PluginState {
   inputs: Set<string>
   /** url()s in CSS: resolved per written stylesheet once the bundle is written. */
   placeholders: UrlPlaceholders
+  /** This build's CSS tools (a kept context's plugin is handed each build's, as it is the statics). */
+  styleTools: () => Promise<StyleTools>
 }
 
 /** The state of a kept esbuild context's plugin (kiln watch), by context. */
@@ -52,22 +58,23 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
   if (entries.length === 0) return { entries: [], files: [], inputs: [], incremental: false }
   let result: esbuild.BuildResult<{ metafile: true; write: false }>
   let incremental = false
-  let state: PluginState = { inputs: new Set(), placeholders: new UrlPlaceholders() }
+  let state: PluginState = { inputs: new Set(), placeholders: new UrlPlaceholders(), styleTools: o.styleTools }
   try {
     if (session) {
       // kiln watch: one esbuild context across rebuilds, as long as the options stay the same.
       // A changed PostCSS config (its plugins are captured by the context's plugin) needs a new context too.
       const key = JSON.stringify([entries.map((e) => e.abs), o.cwd, o.outDir, o.root, o.minify, o.sourcemap, o.targets.esbuild, o.targets.queries, o.publicPath,
-        o.strict, o.inlineLimit, o.user.file, o.user.plugins.length ? userConfigStamp(o) : null, o.scripts.key])
+        o.strict, o.inlineLimit, o.postcssConfig, o.postcssConfig ? userConfigStamp(o) : null, o.scripts.key])
       if (session.scripts?.key !== key) {
         await session.dispose()
         const statics = { current: o.statics }
-        const state: PluginState = { inputs: new Set(), placeholders: new UrlPlaceholders() }
+        const state: PluginState = { inputs: new Set(), placeholders: new UrlPlaceholders(), styleTools: o.styleTools }
         const context = await esbuild.context(buildOptions(entries, o, () => statics.current, state))
         states.set(context, state)
         session.scripts = { key, statics, context }
       } else incremental = true
       session.scripts!.statics.current = o.statics
+      states.get(session.scripts!.context)!.styleTools = o.styleTools
       result = await session.scripts!.context.rebuild()
       state = states.get(session.scripts!.context)!
     } else {
@@ -86,7 +93,7 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
 /** The user's PostCSS config as of now (kiln watch: an edit means new plugins, so a new context). */
 function userConfigStamp(o: ScriptOptions): string {
   try {
-    const s = fs.statSync(o.user.file!)
+    const s = fs.statSync(o.postcssConfig!)
     return `${s.size}:${s.mtimeMs}`
   } catch {
     return ''
@@ -128,7 +135,7 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
         cwd: o.cwd, workDir: o.root, root: o.root, outDir: o.outDir, statics, placeholders: state.placeholders, addInput: (file) => state.inputs.add(file),
         // A nested build (a worker, a stylesheet by ?url/?inline) gets its own Kiln plugin: this one's onStart would clear `state`.
         kilnPlugin: () => {
-          const nested: PluginState = { inputs: new Set(), placeholders: state.placeholders }
+          const nested: PluginState = { inputs: new Set(), placeholders: state.placeholders, styleTools: () => state.styleTools() }
           return { plugin: kilnPlugin(o, statics, nested), inputs: nested.inputs }
         },
       }),
@@ -255,8 +262,9 @@ function kilnPlugin(o: ScriptOptions, statics: () => StaticLookup, state: Plugin
       build.onLoad({ filter: STYLE_FILE, namespace: 'file' }, async (args) => {
         const warnings: Message[] = []
         try {
+          const [{ runStylePipeline }, tools] = await Promise.all([import('./style-pipeline.js'), state.styleTools()])
           const css = await runStylePipeline({ file: args.path, to: args.path, inlineImports: false, outDir: null, placeholders: state.placeholders, location: null },
-            { ...o, statics: statics() }, warnings, state.inputs)
+            { ...o, ...tools, statics: statics() }, warnings, state.inputs)
           return { contents: css, loader: MODULE_STYLE.test(args.path) ? 'local-css' : 'css', resolveDir: path.dirname(args.path), warnings: warnings.map((w) => toPartial(w, o.cwd)) }
         } catch (err) {
           if (!(err instanceof KilnError)) throw err

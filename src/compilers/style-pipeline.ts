@@ -33,7 +33,14 @@ import type { Targets } from '../targets.js'
 import type { UserPostcss } from './postcss-config.js'
 import { preprocess } from './preprocessors.js'
 
-export interface StyleOptions {
+/** The CSS tools of a build: loaded the first time a stylesheet is compiled, never for scripts alone. */
+export interface StyleTools {
+  /** autoprefixer for the build's browserslist (targets.ts). */
+  prefixer: AcceptedPlugin
+  user: UserPostcss
+}
+
+export interface StyleOptions extends StyleTools {
   cwd: string
   root: string
   publicPath: string
@@ -42,7 +49,6 @@ export interface StyleOptions {
   sourcemap: boolean
   targets: Targets
   statics: StaticLookup
-  user: UserPostcss
   /** Directories never recorded as inputs (the artifact directory and the cache: they change every build). */
   ignore: string[]
 }
@@ -76,7 +82,7 @@ export async function runStylePipeline(run: StyleRun, o: StyleOptions, warnings:
     ...o.user.plugins,
     ...(o.user.inlinesImports ? imports : []),
     unprocessedTailwind(o, warnings),
-    ...(o.user.prefixes ? [] : [o.targets.autoprefixer]),
+    ...(o.user.prefixes ? [] : [o.prefixer]),
     { postcssPlugin: 'kiln-urls', OnceExit: (root) => rewriteUrls(root, urls) },
   ]
   const lazy = postcss(plugins).process(sheet, {

@@ -1,0 +1,102 @@
+// What a build loads, and in which order (issue 15, "Ways known to work" 3): esbuild gets the
+// scripts before postcss and autoprefixer are even loaded, and a build that compiles no
+// stylesheet (scripts alone, or a no-op) never loads them. Observed in the real CLI through
+// a preloaded probe (node --import) that watches Node's module cache and esbuild's build().
+import fs from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { kiln, project, remove, sampleApp } from './helpers.mjs'
+
+const WATCHED = ['browserslist', 'autoprefixer', 'postcss', 'postcss-load-config']
+
+/**
+ * Preloaded into the CLI: at exit, and when esbuild is first asked to build, writes which of
+ * the watched packages are loaded (their code, not the package.json files the cache key reads).
+ */
+const PROBE = `
+import cp from 'node:child_process'
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+const require = createRequire(import.meta.url)
+const watched = ${JSON.stringify(WATCHED)}
+const loaded = () => watched.filter((p) => Object.keys(require.cache).some((k) => k.includes('/node_modules/' + p + '/') && !k.endsWith('/package.json')))
+const log = (line) => fs.appendFileSync(process.env.PROBE_LOG, JSON.stringify(line) + '\\n')
+// esbuild's API talks to its service over the child's stdin; Kiln's scripts build is the
+// request that carries its chunk names (the entry-import scan of discover.ts builds too).
+const spawn = cp.spawn
+cp.spawn = (command, ...rest) => {
+  const child = spawn(command, ...rest)
+  if (/esbuild/.test(String(command))) {
+    const write = child.stdin.write
+    let seen = false
+    child.stdin.write = (chunk, ...more) => {
+      if (!seen && Buffer.from(chunk).includes('chunks/[name]-[hash]')) (seen = true), log({ esbuildBuild: loaded() })
+      return write.call(child.stdin, chunk, ...more)
+    }
+  }
+  return child
+}
+process.on('exit', () => log({ exit: loaded() }))
+`
+
+/** Runs `kiln build` in `dir` with the probe; resolves { esbuildBuild, exit } from its log. */
+async function probedBuild(dir) {
+  const probe = path.join(dir, 'probe.mjs')
+  const log = path.join(dir, 'probe.log')
+  fs.writeFileSync(probe, PROBE)
+  fs.rmSync(log, { force: true })
+  const r = await kiln(['build'], { cwd: dir, env: { NODE_OPTIONS: `--import ${pathToFileURL(probe).href}`, PROBE_LOG: log } })
+  assert.is(r.code, 0, r.stderr + r.stdout)
+  const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  return Object.assign({}, ...lines)
+}
+
+const order = suite('start-up order of a cold build')
+
+order('should hand esbuild the scripts before postcss and autoprefixer are loaded, then build the stylesheets', async () => {
+  const dir = sampleApp()
+  try {
+    const seen = await probedBuild(dir)
+    assert.equal(seen.esbuildBuild, ['browserslist'], 'loaded when esbuild got the scripts')
+    assert.equal(seen.exit, ['browserslist', 'autoprefixer', 'postcss'], 'loaded by the end of the build')
+  } finally {
+    remove(dir)
+  }
+})
+
+const lazy = suite('the CSS tools load only for stylesheets')
+
+lazy('should never load postcss or autoprefixer for a build of scripts alone', async () => {
+  const dir = project({ 'assets/app.ts': "import { n } from './lib/n'\nconsole.log(n)\n", 'assets/lib/n.ts': 'export const n: number = 1\n', 'package.json': '{}' })
+  try {
+    assert.equal((await probedBuild(dir)).exit, ['browserslist'])
+  } finally {
+    remove(dir)
+  }
+})
+
+lazy('should load none of the compile tools on a no-op rebuild', async () => {
+  const dir = sampleApp()
+  try {
+    await probedBuild(dir)
+    assert.equal((await probedBuild(dir)).exit, [])
+  } finally {
+    remove(dir)
+  }
+})
+
+lazy('should load postcss and autoprefixer for CSS a script imports', async () => {
+  const dir = project({ 'assets/app.ts': "import './app.css'\nconsole.log(1)\n", 'assets/app.css': '.a { user-select: none }\n', 'package.json': '{"browserslist": ["safari 12"]}' })
+  try {
+    assert.equal((await probedBuild(dir)).exit, ['browserslist', 'autoprefixer', 'postcss'])
+    const css = fs.readdirSync(path.join(dir, 'public/assets'), { recursive: true }).find((f) => f.endsWith('.css'))
+    assert.match(fs.readFileSync(path.join(dir, 'public/assets', css), 'utf8'), '-webkit-user-select')
+  } finally {
+    remove(dir)
+  }
+})
+
+order.run()
+lazy.run()
