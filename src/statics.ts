@@ -6,10 +6,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { mimeType } from './runtime/mime.js'
 import type { SourceFile } from './discover.js'
-import type { Pool } from './pool.js'
+import { errorOf, type Pool } from './pool.js'
 import type { BuildCache } from './cache.js'
-import type { CompressSettings, Fingerprint, IngestResult, JobStats, Variant } from './workers/asset-jobs.js'
-import { fingerprintName, hashOfDigest } from './fingerprint.js'
+import type { CompressSettings, Fingerprint, IngestBatchResult, IngestItem, JobStats, Variant } from './workers/asset-jobs.js'
+import { staticFileName } from './fingerprint.js'
 import { fileError, type Stage } from './output.js'
 import { settingsKey } from './compress.js'
 import { statIfAny } from './walk.js'
@@ -31,6 +31,9 @@ export interface StaticLookup {
   lookup(abs: string): Promise<StaticAsset | null>
 }
 
+const BATCH_FILES = 64
+const BATCH_BYTES = 2 * 1024 * 1024
+
 export class Statics implements StaticLookup {
   private readonly byPath = new Map<string, Promise<StaticAsset | null>>()
   readonly stats: JobStats & { cached: number } = { hashed: 0, copied: 0, compressed: 0, reusedVariants: 0, cached: 0 }
@@ -49,36 +52,62 @@ export class Statics implements StaticLookup {
 
   /** Starts fingerprinting every discovered static file; resolves when all are done. */
   addAll(files: SourceFile[]): Promise<StaticAsset[]> {
-    return Promise.all(files.map((f) => this.add(f.abs, f.logical, f)))
+    const all = Promise.all(files.map((f) => this.add(f.abs, f.logical, f)))
+    this.flush()
+    return all
   }
 
-  private add(abs: string, logical: string | null, source?: SourceFile): Promise<StaticAsset> {
-    const pending = (async () => {
-      const stat = source ?? (await fs.promises.stat(abs))
-      const name = logical ?? externalName(abs, this.root)
-      const key = { path: abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }
-      const known = this.cache.staticFingerprint(key, this.compressKey)
-      // The size of the bytes fingerprinted: a job's read, not the stat before it (the file may change in between).
-      const asset = (file: string, fp: Fingerprint, variants: Variant[], size = stat.size) => ({ logical, abs, file, integrity: fp.integrity, size, type: mimeType(abs), variants })
-      if (known) {
-        this.stats.cached++
-        // The common rebuild: the cache knows the file and its variants, and they are in place.
-        const file = fingerprintName(name, hashOfDigest(Buffer.from(known.sha256, 'hex')))
-        if (known.variants && !this.verify && this.inPlace(file, stat.size, known.variants)) {
-          this.stats.reusedVariants += known.variants.length
-          this.cache.rememberStatic(key, known, known.variants, this.compressKey, known)
-          return asset(file, known, known.variants)
-        }
-      }
-      const r = await this.pool.run<IngestResult>({ kind: 'ingest', abs, size: stat.size, name, outDir: this.outDir, known, compress: this.compress, verify: this.verify })
-        .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, this.cwd, this.outDir)))
-      this.stage.add(r.staged)
-      this.count(r)
-      this.cache.rememberStatic(key, r, r.variants, this.compressKey, known)
-      return asset(r.file, r, r.variants, r.size)
-    })()
+  /** Files waiting for a job, and how many bytes they hold. */
+  private batch: { item: IngestItem; done: (r: IngestBatchResult['results'][number] | Error) => void }[] = []
+  private batchBytes = 0
+
+  private add(abs: string, logical: string | null, stat: { size: number; mtimeMs: number; ino: number }): Promise<StaticAsset> {
+    const name = logical ?? externalName(abs, this.root)
+    const key = { path: abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }
+    const known = this.cache.staticFingerprint(key, this.compressKey)
+    // The size of the bytes fingerprinted: a job's read, not the stat before it (the file may change in between).
+    const asset = (file: string, fp: Fingerprint, variants: Variant[], size = stat.size) => ({ logical, abs, file, integrity: fp.integrity, size, type: mimeType(abs), variants })
+    let pending: Promise<StaticAsset>
+    if (known) this.stats.cached++
+    const file = known && staticFileName(name, known.integrity)
+    if (known?.variants && file && !this.verify && this.inPlace(file, stat.size, known.variants)) {
+      // The common rebuild: the cache knows the file and its variants, and they are in place.
+      this.stats.reusedVariants += known.variants.length
+      this.cache.rememberStatic(key, known, known.variants, this.compressKey, known)
+      pending = Promise.resolve(asset(file, known, known.variants))
+    } else {
+      pending = new Promise<IngestBatchResult['results'][number] | Error>((done) => this.enqueue({ abs, size: stat.size, name, known: known && { integrity: known.integrity } }, done))
+        .then((r) => {
+          if (r instanceof Error || 'error' in r) return Promise.reject(fileError(r instanceof Error ? r : errorOf(r.error), this.cwd, this.outDir))
+          const ok = r.ok
+          this.stage.add(ok.staged)
+          this.count(ok)
+          this.cache.rememberStatic(key, ok, ok.variants, this.compressKey, known)
+          return asset(ok.file, ok, ok.variants, ok.size)
+        })
+    }
     this.byPath.set(abs, pending)
     return pending
+  }
+
+  /**
+   * Files go to the workers in batches of up to BATCH_FILES files or BATCH_BYTES bytes: few
+   * enough messages that posting them costs nothing, enough batches that every worker stays
+   * busy to the end. The caller flushes the last one (addAll, or a lookup on the next turn).
+   */
+  private enqueue(item: IngestItem, done: (r: IngestBatchResult['results'][number] | Error) => void) {
+    this.batch.push({ item, done })
+    this.batchBytes += item.known ? 0 : item.size
+    if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) this.flush()
+  }
+
+  private flush() {
+    const batch = this.batch
+    if (!batch.length) return
+    this.batch = []
+    this.batchBytes = 0
+    this.pool.run<IngestBatchResult>({ kind: 'ingest', files: batch.map((b) => b.item), outDir: this.outDir, compress: this.compress, verify: this.verify })
+      .then((r) => batch.forEach((b, i) => b.done(r.results[i]!)), (err: Error) => batch.forEach((b) => b.done(err)))
   }
 
   /**
@@ -112,7 +141,10 @@ export class Statics implements StaticLookup {
     if (known) return known
     const stat = statIfAny(abs)
     if (!stat?.isFile()) return Promise.resolve(null)
-    return this.add(abs, null)
+    const pending = this.add(abs, null, stat)
+    // Lookups come in bursts (a stylesheet's url()s): they share a batch, sent on the next turn.
+    if (this.batch.length === 1) setImmediate(() => this.flush())
+    return pending
   }
 
   /** Every asset looked up or added so far, in a stable order; waits for all of them. */
