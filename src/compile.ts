@@ -140,7 +140,7 @@ function unitsOf(config: ResolvedConfig, sources: Sources, warnings: Message[], 
       id: `style:${style.logical}`,
       entries: [style],
       compile: async (tools, statics, warnings) => (await import('./compilers/stylesheet.js'))
-        .compileStylesheet(style, common(tools, statics), warnings, new Set()),
+        .compileStylesheet(style, { ...common(tools, statics), sourcemap: config.cssSourcemap }, warnings, new Set()),
     })
   }
   return units

@@ -68,7 +68,7 @@ missing('should rewrite a deleted compiled JS entry that the compile cache skipp
 })
 
 missing('should rewrite a deleted source map', async () => {
-  const { r, file, size } = await repairCase((out, m) => (fs.rmSync(path.join(out, m.assets['site.css'].map)), m.assets['site.css'].map))
+  const { r, file, size } = await repairCase((out, m) => (fs.rmSync(path.join(out, m.assets['app.ts'].map)), m.assets['app.ts'].map))
   assert.match(r.stderr, `WARNING: repaired ${file} (was missing, expected ${size} bytes)`)
 })
 
