@@ -22,6 +22,8 @@ export class Pool {
   private readonly queue: { job: Job; pending: Pending }[] = []
   private readonly running = new Map<number, Pending & { weight: number }>()
   private readonly load = new Map<Worker, number>()
+  /** Lists of jobs every worker takes from (runShared), by id: a promise per job, and how many workers are still at it. */
+  private readonly shared = new Map<number, { pending: Pending[]; workers: number }>()
   private nextId = 0
 
   /** Workers start on the first job: a rebuild with nothing to hash never starts a thread. */
@@ -30,7 +32,16 @@ export class Pool {
   private start() {
     for (let i = 0; i < this.size; i++) {
       const w = new Worker(new URL('./workers/asset-worker.js', import.meta.url))
-      w.on('message', (msg: { id: number; result?: JobResult; error?: JobError }) => {
+      w.on('message', (msg: { id: number; index?: number; done?: boolean; result?: JobResult; error?: JobError }) => {
+        const shared = this.shared.get(msg.id)
+        if (shared) {
+          if (msg.done) {
+            if (--shared.workers === 0) this.shared.delete(msg.id)
+            return
+          }
+          const p = shared.pending[msg.index!]!
+          return msg.error ? p.reject(errorOf(msg.error)) : p.resolve(msg.result!)
+        }
         const p = this.running.get(msg.id)!
         this.running.delete(msg.id)
         this.load.set(w, this.load.get(w)! - p.weight)
@@ -39,8 +50,9 @@ export class Pool {
         this.dispatch()
       })
       w.on('error', (err: Error) => {
-        for (const p of this.running.values()) p.reject(err)
+        for (const p of [...this.running.values(), ...[...this.shared.values()].flatMap((s) => s.pending)]) p.reject(err)
         this.running.clear()
+        this.shared.clear()
       })
       this.workers.push(w)
       this.load.set(w, 0)
@@ -53,6 +65,25 @@ export class Pool {
       this.queue.push({ job, pending: { resolve, reject } })
       this.dispatch()
     }) as Promise<R>
+  }
+
+  /**
+   * Runs a list of jobs known up front on every worker at once: each worker takes the next
+   * job from a counter they share as soon as it finishes one. None waits for this thread
+   * (busy compiling stylesheets between messages) to hand it more, and none holds a queue
+   * the others could have taken at the end. Jobs from run() still get in between (a worker
+   * yields to its messages after each job). One promise per job, in order.
+   */
+  runShared<R extends JobResult>(jobs: Job[]): Promise<R>[] {
+    if (jobs.length === 0) return []
+    if (this.workers.length === 0) this.start()
+    const pending: Pending[] = []
+    const promises = jobs.map(() => new Promise<JobResult>((resolve, reject) => pending.push({ resolve, reject })) as Promise<R>)
+    const id = this.nextId++
+    this.shared.set(id, { pending, workers: this.workers.length })
+    const counter = new Int32Array(new SharedArrayBuffer(4))
+    for (const w of this.workers) w.postMessage({ id, shared: { counter, jobs } })
+    return promises
   }
 
   /** Hands queued jobs, in order, to the least loaded workers, up to IN_FLIGHT each. */

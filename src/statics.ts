@@ -8,7 +8,7 @@ import { mimeType } from './runtime/mime.js'
 import type { SourceFile } from './discover.js'
 import { errorOf, type Pool } from './pool.js'
 import type { BuildCache } from './cache.js'
-import type { CompressSettings, Fingerprint, IngestBatchResult, IngestItem, JobStats, Variant } from './workers/asset-jobs.js'
+import type { CompressSettings, Fingerprint, IngestBatchResult, IngestItem, IngestJob, JobStats, Variant } from './workers/asset-jobs.js'
 import { staticFileName } from './fingerprint.js'
 import { fileError, type Stage } from './output.js'
 import { settingsKey } from './compress.js'
@@ -31,8 +31,15 @@ export interface StaticLookup {
   lookup(abs: string): Promise<StaticAsset | null>
 }
 
-const BATCH_FILES = 64
-const BATCH_BYTES = 2 * 1024 * 1024
+const BATCH_FILES = 32
+const BATCH_BYTES = 1024 * 1024
+
+/** What becomes of one file sent in a batch: its result, its own error, or the whole job's. */
+type BatchOutcome = IngestBatchResult['results'][number] | Error
+interface Waiting {
+  item: IngestItem
+  done: (r: BatchOutcome) => void
+}
 
 export class Statics implements StaticLookup {
   private readonly byPath = new Map<string, Promise<StaticAsset | null>>()
@@ -53,12 +60,13 @@ export class Statics implements StaticLookup {
   /** Starts fingerprinting every discovered static file; resolves when all are done. */
   addAll(files: SourceFile[]): Promise<StaticAsset[]> {
     const all = Promise.all(files.map((f) => this.add(f.abs, f.logical, f)))
-    this.flush()
+    this.flush(true)
     return all
   }
 
-  /** Files waiting for a job, and how many bytes they hold. */
-  private batch: { item: IngestItem; done: (r: IngestBatchResult['results'][number] | Error) => void }[] = []
+  /** Full batches waiting to be sent, and the one being filled (with how many bytes it holds). */
+  private batches: Waiting[][] = []
+  private batch: Waiting[] = []
   private batchBytes = 0
 
   private add(abs: string, logical: string | null, stat: { size: number; mtimeMs: number; ino: number }): Promise<StaticAsset> {
@@ -76,7 +84,7 @@ export class Statics implements StaticLookup {
       this.cache.rememberStatic(key, known, known.variants, this.compressKey, known)
       pending = Promise.resolve(asset(file, known, known.variants))
     } else {
-      pending = new Promise<IngestBatchResult['results'][number] | Error>((done) => this.enqueue({ abs, size: stat.size, name, known: known && { integrity: known.integrity } }, done))
+      pending = new Promise<BatchOutcome>((done) => this.enqueue({ abs, size: stat.size, name, known: known && { integrity: known.integrity } }, done))
         .then((r) => {
           if (r instanceof Error || 'error' in r) return Promise.reject(fileError(r instanceof Error ? r : errorOf(r.error), this.cwd, this.outDir))
           const ok = r.ok
@@ -92,22 +100,28 @@ export class Statics implements StaticLookup {
 
   /**
    * Files go to the workers in batches of up to BATCH_FILES files or BATCH_BYTES bytes: few
-   * enough messages that posting them costs nothing, enough batches that every worker stays
-   * busy to the end. The caller flushes the last one (addAll, or a lookup on the next turn).
+   * enough messages that posting them costs nothing, small enough that the workers, taking
+   * batches from one list, end together. The caller flushes (addAll, or a lookup next turn).
    */
-  private enqueue(item: IngestItem, done: (r: IngestBatchResult['results'][number] | Error) => void) {
+  private enqueue(item: IngestItem, done: (r: BatchOutcome) => void) {
     this.batch.push({ item, done })
     this.batchBytes += item.known ? 0 : item.size
-    if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) this.flush()
+    if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) {
+      this.batches.push(this.batch)
+      this.batch = []
+      this.batchBytes = 0
+    }
   }
 
-  private flush() {
-    const batch = this.batch
-    if (!batch.length) return
+  /** Sends every waiting batch: `shared`, as one list all workers take from (the discovered files); else one job each. */
+  private flush(shared: boolean) {
+    const batches = this.batch.length ? [...this.batches, this.batch] : this.batches
+    this.batches = []
     this.batch = []
     this.batchBytes = 0
-    this.pool.run<IngestBatchResult>({ kind: 'ingest', files: batch.map((b) => b.item), outDir: this.outDir, compress: this.compress, verify: this.verify })
-      .then((r) => batch.forEach((b, i) => b.done(r.results[i]!)), (err: Error) => batch.forEach((b) => b.done(err)))
+    const jobs: IngestJob[] = batches.map((b) => ({ kind: 'ingest', files: b.map((w) => w.item), outDir: this.outDir, compress: this.compress, verify: this.verify }))
+    const results = shared ? this.pool.runShared<IngestBatchResult>(jobs) : jobs.map((j) => this.pool.run<IngestBatchResult>(j))
+    results.forEach((r, i) => r.then((r) => batches[i]!.forEach((w, k) => w.done(r.results[k]!)), (err: Error) => batches[i]!.forEach((w) => w.done(err))))
   }
 
   /**
@@ -143,7 +157,7 @@ export class Statics implements StaticLookup {
     if (!stat?.isFile()) return Promise.resolve(null)
     const pending = this.add(abs, null, stat)
     // Lookups come in bursts (a stylesheet's url()s): they share a batch, sent on the next turn.
-    if (this.batch.length === 1) setImmediate(() => this.flush())
+    if (this.batch.length + this.batches.length === 1) setImmediate(() => this.flush(false))
     return pending
   }
 
