@@ -7,6 +7,7 @@ import { discover, type Sources } from './discover.js'
 import { KilnError, buildError, displayPath, type Message } from './diagnostics.js'
 import { Statics } from './statics.js'
 import { compile } from './compile.js'
+import type { BuildContext } from './context.js'
 import { compressOutputs, compressSettings } from './compress.js'
 import { BuildCache, keyOf } from './cache.js'
 import { Pool } from './pool.js'
@@ -85,19 +86,19 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     failWhenEmpty(config, sources)
     warnings.push(...sources.warnings)
     const cache = openCache(config)
-    const compress = compressSettings(config, cache.dir)
+    const context = buildContext({ config, sources, session: options.session, cache, pool, stage, warnings, progress })
     // A const for the closures below; the outer `statics` is for settling it on failure.
-    const staticFiles = (statics = new Statics(config.rootDir, config.cwd, config.outDir, pool, stage, compress, cache, config.verify))
+    const staticFiles = (statics = context.statics)
     const fingerprinting = step('static files', () => staticFiles.addAll(sources.statics), () => ({ done: staticFiles.stats.hashed + staticFiles.stats.cached, total: sources.statics.length }))
     // It runs while we compile; its failure is reported when awaited below, not as an unhandled rejection.
     fingerprinting.catch(() => {})
     // --verify checks the artifact directory; it changes nothing compiled, so it stays out of the compile cache's key.
-    const compiled = await step('compile', () => compile({ ...config, verify: false }, sources, staticFiles, cache, warnings, options.session))
+    const compiled = await step('compile', () => compile({ ...context, config: { ...config, verify: false } }))
     failOnStrictWarnings(config, warnings)
     await fingerprinting
     // Before compressing: a wrong output found here gets its right bytes, which its variants are made from.
     await stageOutputs(config.outDir, compiled.outputs, stage, config.cwd, config.verify, (o) => cache.compiledBytes(o))
-    const variants = await step('compress', () => compressOutputs(compiled.outputs, compress, config, pool, stage, cache, staticFiles.stats))
+    const variants = await step('compress', () => compressOutputs(context, compiled.outputs))
     const referenced = await statics.all()
     const written = await step('write', () => stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
@@ -145,6 +146,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     await pool.close()
     lock.release()
   }
+}
+
+/** The build context (context.ts): made once here, then handed to every step. */
+function buildContext(made: Omit<BuildContext, 'statics' | 'compress'>): BuildContext & { statics: Statics } {
+  const compress = compressSettings(made.config, made.cache.dir)
+  return { ...made, compress, statics: new Statics({ ...made, compress }) }
 }
 
 function openCache(config: ResolvedConfig): BuildCache {

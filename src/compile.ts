@@ -11,20 +11,14 @@ import type { CompiledEntry, CompileResult } from './compilers/types.js'
 import { keyOf, type BuildCache, type CompiledFile, type CompileRecord } from './cache.js'
 import type { ResolvedConfig } from './config.js'
 import type { SourceFile, Sources } from './discover.js'
-import type { StaticLookup, Statics } from './statics.js'
+import type { BuildContext, BuildSession, Output, StaticLookup } from './context.js'
 import { resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
 import { findPostcssConfig, loadPostcssConfig, type UserPostcss } from './compilers/postcss-config.js'
 import { VERSION } from './version.js'
 import { resolutionInputs } from './resolution-inputs.js'
 import { integrity } from './fingerprint.js'
-import type { BuildSession } from './session.js'
 import { checkDefine, scriptSettings, type ScriptSettings } from './transforms/scripts.js'
 import { nodeEnvOf } from './transforms/env.js'
-
-/** A compiled file: bytes when this build has them (compiled now, or missing from the artifact directory). */
-export interface Output extends CompiledFile {
-  bytes?: Buffer
-}
 
 export interface Compiled {
   entries: CompiledEntry[]
@@ -52,12 +46,13 @@ interface Unit {
   compile: (tools: Tools, statics: StaticLookup, warnings: Message[]) => Promise<CompileResult & { incremental?: boolean }>
 }
 
-export async function compile(config: ResolvedConfig, sources: Sources, statics: Statics, cache: BuildCache, warnings: Message[], session?: BuildSession): Promise<Compiled> {
+export async function compile(context: BuildContext): Promise<Compiled> {
+  const { config, sources, cache, warnings, session } = context
   // The env a PostCSS config's function sees follows the build mode (production unless --mode says otherwise, kiln watch too).
   const mode = nodeEnvOf(config.mode)
   const postcssConfig = findPostcssConfig(config.cwd)
   const base = baseKey(config, sources, postcssConfig, mode)
-  const units = unitsOf(config, sources, warnings, session)
+  const units = unitsOf(context)
   let esbuildRun: Compiled['esbuild'] = 'none'
   const entries: CompiledEntry[] = []
   const outputs: Output[] = []
@@ -78,7 +73,7 @@ export async function compile(config: ResolvedConfig, sources: Sources, statics:
   if (pending.length) {
     // Targets, the PostCSS config and the compilers load only when something is compiled.
     const [targets, user] = await Promise.all([resolveTargets(config.cwd), loadPostcssConfig(config.cwd, mode)])
-    const settled = await Promise.allSettled(pending.map((unit) => runUnit(unit, unitKey(base, unit), config, { targets, user }, statics, cache, warnings, postcssConfig)))
+    const settled = await Promise.allSettled(pending.map((unit) => runUnit(context, unit, unitKey(base, unit), { targets, user }, postcssConfig)))
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
     if (errors.length) throw new KilnError(errors)
     for (const s of settled) {
@@ -114,7 +109,7 @@ function unitKey(base: string, unit: Unit): string {
   return keyOf(unit.key === undefined ? [base, unit.id, entries] : [base, unit.id, entries, unit.key])
 }
 
-function unitsOf(config: ResolvedConfig, sources: Sources, warnings: Message[], session?: BuildSession): Unit[] {
+function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
   const common = ({ targets, user }: Tools, statics: StaticLookup) => ({
     cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics,
     strict: config.strict, inlineLimit: config.inlineLimit, user, ignore: [config.outDir, path.resolve(config.cwd, config.cacheDir)],
@@ -154,7 +149,7 @@ function unitsOf(config: ResolvedConfig, sources: Sources, warnings: Message[], 
 const RACY_MS = 50
 const RETRIES = 2
 
-async function runUnit(unit: Unit, key: string, config: ResolvedConfig, tools: Tools, statics: Statics, cache: BuildCache, warnings: Message[], postcssConfig: string | null) {
+async function runUnit({ config, statics, cache, warnings }: BuildContext, unit: Unit, key: string, tools: Tools, postcssConfig: string | null) {
   // How esbuild ran: a retry from the incremental context after a full build is still a full build.
   let incremental = true
   for (let attempt = 0; ; attempt++) {

@@ -2,12 +2,9 @@
 // Static files get theirs while they are fingerprinted (workers/asset-jobs.ts).
 import fs from 'node:fs'
 import path from 'node:path'
-import type { BuildCache } from './cache.js'
-import type { Output } from './compile.js'
 import type { ResolvedConfig } from './config.js'
-import type { Stage } from './output.js'
-import type { Pool } from './pool.js'
-import { isCompressible, type CompressResult, type CompressSettings, type JobStats, type Variant } from './workers/asset-jobs.js'
+import type { BuildContext, Output } from './context.js'
+import { isCompressible, type CompressResult, type CompressSettings, type Variant } from './workers/asset-jobs.js'
 
 export function compressSettings(config: ResolvedConfig, cacheDir: string | null): CompressSettings | null {
   if (config.compress === false || config.compress.length === 0) return null
@@ -19,7 +16,8 @@ export function settingsKey(c: CompressSettings | null): string {
   return c ? `${c.encodings.join(',')}/${c.brotliQuality}/${c.gzipLevel}` : 'none'
 }
 
-export async function compressOutputs(outputs: Output[], settings: CompressSettings | null, config: ResolvedConfig, pool: Pool, stage: Stage, cache: BuildCache, stats: JobStats): Promise<Map<string, Variant[]>> {
+export async function compressOutputs(context: BuildContext, outputs: Output[]): Promise<Map<string, Variant[]>> {
+  const { compress: settings, config, pool, stage, cache, statics: { stats } } = context
   const variants = new Map<string, Variant[]>()
   if (!settings) return variants
   await Promise.all(outputs.filter((o) => isCompressible(o.file, config.compressSourceMaps)).map(async (o) => {

@@ -7,7 +7,7 @@ import { contentHash } from './fingerprint.js'
 import { writeAtomic } from './output.js'
 import type { CompiledEntry } from './compilers/types.js'
 import type { Variant } from './workers/asset-jobs.js'
-import type { StaticAsset } from './statics.js'
+import type { StaticAsset } from './static-lookup.js'
 import { mimeType } from './runtime/mime.js'
 
 export const MANIFEST_VERSION = 1

@@ -1,7 +1,7 @@
 // State that lives across the builds of one long-running process (kiln watch): esbuild's
 // incremental context, so a rebuild re-reads only what changed. A one-off build has none.
 import type * as esbuild from 'esbuild'
-import type { StaticLookup } from './statics.js'
+import type { StaticLookup } from './static-lookup.js'
 
 export interface ScriptContext {
   /** The options the context was made with; other options need a new context. */

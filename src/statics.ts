@@ -9,27 +9,12 @@ import type { SourceFile } from './discover.js'
 import { errorOf, type Pool } from './pool.js'
 import type { BuildCache } from './cache.js'
 import type { CompressSettings, Fingerprint, IngestBatchResult, IngestItem, IngestJob, JobStats, Variant } from './workers/asset-jobs.js'
+import type { StaticAsset, StaticLookup, StaticTable } from './static-lookup.js'
+import type { BuildContext } from './context.js'
 import { staticFileName } from './fingerprint.js'
 import { fileError, type Stage } from './output.js'
 import { settingsKey } from './compress.js'
 import { statIfAny } from './walk.js'
-
-export interface StaticAsset {
-  /** Logical name, or null for a referenced file outside the root (listed in `files` only). */
-  logical: string | null
-  abs: string
-  /** Output path relative to the artifact directory. */
-  file: string
-  integrity: string
-  size: number
-  type: string
-  variants: Variant[]
-}
-
-/** What compilers see of the table: a lookup, which a compile unit can track. */
-export interface StaticLookup {
-  lookup(abs: string): Promise<StaticAsset | null>
-}
 
 const BATCH_FILES = 32
 const BATCH_BYTES = 1024 * 1024
@@ -41,21 +26,30 @@ interface Waiting {
   done: (r: BatchOutcome) => void
 }
 
-export class Statics implements StaticLookup {
+export class Statics implements StaticTable {
   private readonly byPath = new Map<string, Promise<StaticAsset | null>>()
   readonly stats: JobStats & { cached: number } = { hashed: 0, copied: 0, compressed: 0, reusedVariants: 0, cached: 0 }
 
-  constructor(
-    private readonly root: string,
-    private readonly cwd: string,
-    private readonly outDir: string,
-    private readonly pool: Pool,
-    private readonly stage: Stage,
-    private readonly compress: CompressSettings | null,
-    private readonly cache: BuildCache,
-    /** --verify: every file and variant goes through a job that hashes what is in place. */
-    private readonly verify = false,
-  ) {}
+  private readonly root: string
+  private readonly cwd: string
+  private readonly outDir: string
+  private readonly pool: Pool
+  private readonly stage: Stage
+  private readonly compress: CompressSettings | null
+  private readonly cache: BuildCache
+  /** --verify: every file and variant goes through a job that hashes what is in place. */
+  private readonly verify: boolean
+
+  constructor({ config, pool, stage, compress, cache }: Pick<BuildContext, 'config' | 'pool' | 'stage' | 'compress' | 'cache'>) {
+    this.root = config.rootDir
+    this.cwd = config.cwd
+    this.outDir = config.outDir
+    this.pool = pool
+    this.stage = stage
+    this.compress = compress
+    this.cache = cache
+    this.verify = config.verify
+  }
 
   /** Starts fingerprinting every discovered static file; resolves when all are done. */
   addAll(files: SourceFile[]): Promise<StaticAsset[]> {

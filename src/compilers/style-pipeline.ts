@@ -28,7 +28,7 @@ import { fromCssSyntaxError, parseStylesheet, readStylesheet } from '../css/pars
 import { checkNesting } from '../css/nesting.js'
 import { rewriteUrls } from '../css/rewrite-urls.js'
 import type { UrlPlaceholders } from '../css/url-placeholders.js'
-import type { StaticLookup } from '../statics.js'
+import type { StaticLookup } from '../context.js'
 import type { Targets } from '../targets.js'
 import type { UserPostcss } from './postcss-config.js'
 import { preprocess } from './preprocessors.js'

@@ -4,7 +4,7 @@
 // pipeline but types, so the transforms never import the compiler that registers them.
 import type * as esbuild from 'esbuild'
 import type { UrlPlaceholders } from '../css/url-placeholders.js'
-import type { StaticLookup } from '../statics.js'
+import type { StaticLookup } from '../static-lookup.js'
 
 export interface TransformContext {
   /** The working directory: paths in messages are shown relative to it. */
