@@ -12,7 +12,6 @@ import { variantsOf } from './variants.js'
 
 export type * from './job-types.js'
 export { isCompressible } from './variants.js'
-export { STREAM_ABOVE } from './ingest.js'
 
 /**
  * Runs a job. A job that fails removes every temp file it created and reports the path it

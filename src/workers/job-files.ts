@@ -4,7 +4,6 @@
 // microseconds where a promise round trip through libuv costs a context switch.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import path from 'node:path'
 import { integrityOfDigest } from '../fingerprint.js'
 import { tempPath } from '../temp.js'
 import type { JobError } from './job-types.js'
@@ -107,9 +106,4 @@ export function digestFileSync(file: string): { integrity: string; size: number 
     fs.closeSync(fd)
   }
   return { integrity: integrityOfDigest(sha384.digest()), size }
-}
-
-/** Where `dest`'s directory is made before a temp file for it is renamed there: at commit, the directory must exist. */
-export function ensureDirOf(dest: string): void {
-  mkdirOnce(path.dirname(dest))
 }
