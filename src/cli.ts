@@ -4,12 +4,12 @@
 import path from 'node:path'
 import { VERSION } from './version.js'
 import { closest } from './runtime/closest.js'
-import { KilnError, usageError } from './diagnostics.js'
+import { formatMessage, KilnError, usageError } from './diagnostics.js'
 import type { BuildOptions, ResolvedConfig } from './config.js'
 import { OPTION_NAMES, validateConfig, type KilnConfig } from './options.js'
 import { CONFIG_FLAG, HELP_FLAG, JSON_FLAG, OPTION_FLAGS, OUT_FLAGS, QUIET_FLAG, VERBOSE_FLAG, flagName, parseFlags, renderFlags, type Flag, type FlagValues, type Parsed } from './flags.js'
 import { formatBytes, reportFailure, reportSuccess, type ReportMode } from './report.js'
-import { startProgress } from './progress-line.js'
+import { startLiveLine, startProgress } from './progress-line.js'
 import type { CleanResult } from './clean.js'
 import type { VerifyResult } from './verify.js'
 import type { InspectResult } from './inspect.js'
@@ -25,6 +25,8 @@ interface Command {
   /** Positional arguments as --help shows them. */
   args?: string
   summary: string
+  /** More for its --help, after the summary. */
+  details?: string
   flags: Flag[]
   run(p: Parsed, io: Streams): Promise<number>
 }
@@ -77,13 +79,21 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'publish',
-    args: '<s3-url>',
+    args: '[s3-url]',
     summary: 'Upload the last build to S3-compatible storage (s3://bucket/prefix): new files only, the manifest last',
+    details: [
+      'Each setting, highest precedence first: the command line (the s3:// URL, --concurrency,',
+      '--variants), then the environment (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,',
+      'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then "publish" in the config file',
+      '({ target, endpoint, region, concurrency, variants }), then the default. Credentials come',
+      'from the environment, or from process.env read in a kiln.config.js/.ts; a kiln.config.json',
+      'may not hold them. --verbose prints each setting and where it came from.',
+    ].join('\n'),
     flags: [...OUT_FLAGS,
       { name: 'dry-run', type: 'boolean', describe: 'Only print what would be uploaded, skipped or refused' },
       { name: 'verify', type: 'boolean', describe: 'Upload nothing: check every key\'s size and ETag against this build' },
-      { name: 'variants', type: 'boolean', negatable: true, describe: 'Publish the precompressed .br/.gz files as their own keys (with Content-Encoding)', shownDefault: 'on' },
-      { name: 'concurrency', type: 'number', arg: 'N', describe: 'Uploads at once', shownDefault: '16' },
+      { name: 'variants', type: 'boolean', negatable: true, describe: 'Publish the precompressed .br/.gz files as their own keys (with Content-Encoding; config: publish.variants)', shownDefault: 'on' },
+      { name: 'concurrency', type: 'number', arg: 'N', describe: 'Uploads at once (config: publish.concurrency)', shownDefault: '16' },
       ...REPORT_FLAGS],
     run: runPublish,
   },
@@ -148,12 +158,12 @@ function mainHelp(): string {
 }
 
 function commandHelp(c: Command): string {
-  return [`Usage: kiln ${c.name}${c.args ? ` ${c.args}` : ''} [options]`, '', c.summary, '', 'Options:', renderFlags(c.flags), ''].join('\n')
+  return [`Usage: kiln ${c.name}${c.args ? ` ${c.args}` : ''} [options]`, '', c.summary, '', ...(c.details ? [c.details, ''] : []), 'Options:', renderFlags(c.flags), ''].join('\n')
 }
 
-/** Errors outside a build (usage, other commands): `error: …` with its hints. */
+/** Errors outside a build (usage, other commands): `error: …` with its hints; one at a place in a file (a config key) as a build shows it, file:line:col and the line. */
 function printErrors(err: KilnError, io: Streams) {
-  io.err.write(`${err.errors.map((e) => `error: ${e.text}${e.notes.map((n) => `\n  hint: ${n.text}`).join('')}`).join('\n')}\n`)
+  io.err.write(`${err.errors.map((e) => (e.location ? formatMessage(e, 'ERROR') : `error: ${e.text}${e.notes.map((n) => `\n  hint: ${n.text}`).join('')}`)).join('\n')}\n`)
 }
 
 function modeOf(v: FlagValues): ReportMode {
@@ -244,16 +254,25 @@ async function runInit(p: Parsed, io: Streams): Promise<number> {
   return write(io.out, lines.join('\n'))
 }
 
+/** Flags given override the config's `publish` key; flags not given stay undefined so it applies (remote/settings.ts). */
 async function runPublish(p: Parsed, io: Streams): Promise<number> {
-  if (p.positionals.length !== 1) throw usageError('kiln publish needs one s3:// URL', 'kiln publish s3://bucket/prefix; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the server from AWS_ENDPOINT_URL')
-  const concurrency = count(p.values.concurrency, '--concurrency', 16)
-  if (concurrency < 1) throw usageError('--concurrency must be at least 1')
-  const tty = (io.err as NodeJS.WriteStream).isTTY === true && modeOf(p.values) === 'text'
+  if (p.positionals.length > 1) throw usageError(`kiln publish takes one s3:// URL, got ${p.positionals.length}`, 'kiln publish s3://bucket/prefix')
+  const concurrency = p.values.concurrency === undefined ? undefined : count(p.values.concurrency, '--concurrency', 16)
+  if (concurrency !== undefined && concurrency < 1) throw usageError('--concurrency must be at least 1')
+  const mode = modeOf(p.values)
   return runCommand(p, io, async (o) => {
-    const { publish, formatPublish } = await import('./remote/publish.js')
-    const r = await publish({ ...o, target: p.positionals[0]!, dryRun: p.values['dry-run'] === true, verify: p.values.verify === true, variants: p.values.variants !== false, concurrency,
-      onProgress: tty ? (done, total) => io.err.write(`\r${done}/${total} uploaded${done === total ? '\n' : ''}`) : undefined })
-    return { ok: r.ok, json: r, text: formatPublish(r) }
+    const { publish, formatPublish, formatProgress, describeSettings } = await import('./remote/publish.js')
+    let now: Parameters<typeof formatProgress>[0] | undefined
+    // A live line on a terminal; in a log, a plain line every 10 s so a long publish shows it is alive.
+    const line = startLiveLine(io.err, mode, () => (now ? formatProgress(now) : null), { plainEvery: 10_000 })
+    try {
+      const r = await publish({ ...o, target: p.positionals[0], dryRun: p.values['dry-run'] === true, verify: p.values.verify === true, variants: p.values.variants as boolean | undefined, concurrency,
+        onSettings: p.values.verbose && mode === 'text' ? (s) => line.print(describeSettings(s)) : undefined,
+        onProgress: (progress) => void (now = progress) })
+      return { ok: r.ok, json: r, text: formatPublish(r) }
+    } finally {
+      line.stop()
+    }
   })
 }
 

@@ -11,6 +11,7 @@ import type * as esbuild from 'esbuild'
 import { buildError, displayPath, KilnError, locate, type Location, type Message } from './diagnostics.js'
 import { esbuildFailure, fromEsbuild } from './compilers/esbuild-messages.js'
 import { validateConfig, type KilnConfig } from './options.js'
+import { redactCredentials } from './publish-config.js'
 
 /** Search order: TypeScript first (a project that has one means it), JSON last. */
 export const CONFIG_NAMES = ['kiln.config.ts', 'kiln.config.mts', 'kiln.config.mjs', 'kiln.config.js', 'kiln.config.cjs', 'kiln.config.cts', 'kiln.config.json']
@@ -55,7 +56,9 @@ function loadJson(file: string, shown: string): KilnConfig {
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err
     const pos = /position (\d+)/.exec(err.message)
-    throw buildError(`Invalid JSON in config: ${err.message}`, pos ? locate(shown, text, Number(pos[1])) : { file: shown, line: 1, column: 0 })
+    // The message and the quoted line may show a credential the file (wrongly) holds: never print its value.
+    const at = pos ? locate(shown, text, Number(pos[1])) : { file: shown, line: 1, column: 0 }
+    throw buildError(redactCredentials(`Invalid JSON in config: ${err.message}`), at.lineText === undefined ? at : { ...at, lineText: redactCredentials(at.lineText) })
   }
 }
 

@@ -3,9 +3,10 @@
 import fs from 'node:fs'
 import type { Plugin as EsbuildPlugin } from 'esbuild'
 import { closest } from './runtime/closest.js'
-import { usageError, buildError, KilnError, locate, type Location } from './diagnostics.js'
+import { usageError, buildError, KilnError, locate, type Location, type Message } from './diagnostics.js'
 import { FORMAT_NAMES, type FormatName } from './formats/names.js'
 import { checkBudgets, type Budgets } from './report/budgets.js'
+import { checkPublishConfig, CREDENTIAL_KEYS, redactCredentials, type NestedProblem, type PublishConfig } from './publish-config.js'
 
 export interface KilnConfig {
   /** Source directory, relative to the working directory. Default `assets`. */
@@ -75,6 +76,12 @@ export interface KilnConfig {
   compare?: string
   /** Also write report.html next to the manifest: sizes per entry, a treemap by module, statics, the change since the last build. */
   report?: boolean
+  /**
+   * kiln publish's settings: { target: 's3://bucket/prefix', endpoint, region, concurrency,
+   * variants }; flags and AWS_* variables win over them. Credentials (accessKeyId,
+   * secretAccessKey, sessionToken) only in a JS/TS config, read from process.env. Config only.
+   */
+  publish?: PublishConfig
 }
 
 export interface EsbuildSettings {
@@ -108,6 +115,8 @@ interface OptionSpec {
   check?: (value: unknown) => string | null
   /** What the value must be, for 'object' options' messages. */
   expect?: string
+  /** Checks inside an 'object' option whose problems are reported at the inner key; `json`: the value comes from a JSON config. */
+  nested?: (value: Record<string, unknown>, from: { json: boolean }) => NestedProblem[]
 }
 
 export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
@@ -137,6 +146,7 @@ export const OPTIONS: Record<keyof KilnConfig, OptionSpec> = {
   summary: { kind: 'string', env: 'KILN_SUMMARY', default: '', arg: 'FILE', shownDefault: '$GITHUB_STEP_SUMMARY when set', describe: "Append a Markdown table of entries' initial sizes and changes" },
   compare: { kind: 'string', env: 'KILN_COMPARE', default: '', arg: 'MANIFEST', shownDefault: "the last build's manifest", describe: 'Base manifest.json the sizes are compared with' },
   report: { kind: 'boolean', env: 'KILN_REPORT', default: false, describe: 'Also write report.html (sizes, treemap, changes) next to the manifest' },
+  publish: { kind: 'object', default: Object.freeze({}), describe: "kiln publish settings: { target: 's3://bucket/prefix', endpoint, region, concurrency, variants }", expect: "an object: { target: 's3://bucket/prefix', endpoint, region, concurrency, variants }", nested: checkPublishConfig },
 }
 
 function checkFormats(value: unknown): string | null {
@@ -239,18 +249,42 @@ export function validateConfig(config: unknown, source: string, file?: string): 
     } else if (value !== undefined && spec.check) {
       const problem = spec.check(value)
       if (problem) errors.push(buildError(`Option "${key}" in ${source} ${problem}`, at(key)))
+    } else if (value !== undefined && spec.nested) {
+      for (const p of spec.nested(value as Record<string, unknown>, { json: !!file?.endsWith('.json') })) {
+        errors.push(buildError(`Option "${key}.${p.key}" in ${source} ${p.text}`, keyLocation(source, file, key, p.key), p.hint))
+      }
     }
   }
-  if (errors.length) throw new KilnError(errors.flatMap((e) => e.errors))
+  if (errors.length) throw new KilnError(errors.flatMap((e) => e.errors).map((m) => withoutCredentials(m, config)))
   return config as KilnConfig
 }
 
-/** Where a key is written in a config file (its first `key:` or `"key"`), else line 1. */
-function keyLocation(source: string, file: string | undefined, key: string): Location {
+/** A message about a config that may hold credentials (publish.secretAccessKey …), their values taken out of its text and quoted line. */
+function withoutCredentials(m: Message, config: object): Message {
+  const publish = (config as { publish?: unknown }).publish
+  const known = isPlainObject(publish) ? CREDENTIAL_KEYS.map((k) => publish[k]).filter((v): v is string => typeof v === 'string') : []
+  const clean = (t: string) => redactCredentials(t, known)
+  return {
+    ...m,
+    text: clean(m.text),
+    location: m.location && { ...m.location, lineText: m.location.lineText === undefined ? undefined : clean(m.location.lineText) },
+    notes: m.notes.map((n) => ({ ...n, text: clean(n.text) })),
+  }
+}
+
+/** Where a key is written in a config file (its first `key:` or `"key"`; `inner`: the first one of that after it), else line 1. */
+function keyLocation(source: string, file: string | undefined, key: string, inner?: string): Location {
   if (file) {
     try {
       const text = fs.readFileSync(file, 'utf8')
-      const m = new RegExp(`(["']?)\\b${key.replace(/[^\w$]/g, '')}\\b\\1\\s*:`).exec(text)
+      const find = (name: string, from: number) => {
+        const re = new RegExp(`(["']?)\\b${name.replace(/[^\w$]/g, '')}\\b\\1\\s*:`, 'g')
+        re.lastIndex = from
+        return re.exec(text)
+      }
+      const outer = find(key, 0)
+      // An inner key not found after its parent (built by a spread, say): the parent's place.
+      const m = (outer && inner !== undefined ? find(inner, outer.index + outer[0].length) : null) ?? outer
       if (m) return locate(source, text, m.index)
     } catch {
       // Unreadable now: the file is enough.

@@ -1,5 +1,5 @@
 // Shared test helpers: real temp directories, the real CLI as a child process.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -40,6 +40,13 @@ export function kiln(args, { cwd, env = {} } = {}) {
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
+}
+
+/** Runs `kiln …args` with a pseudo-terminal (util-linux `script`) as stdin/stdout/stderr; resolves what the terminal showed. */
+export function onTerminal(args, cwd, env = {}) {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')
+  const r = spawnSync('script', ['-qfec', command, '/dev/null'], { cwd, encoding: 'utf8', env: { ...process.env, ...env, TERM: 'xterm' } })
+  return { code: r.status, screen: r.stdout }
 }
 
 /** Every file below `dir` (relative POSIX path → Buffer). */

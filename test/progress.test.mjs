@@ -1,20 +1,13 @@
 // What a long build shows while it runs: a live progress line on a terminal (a real pty,
 // through util-linux's `script`), nothing of it when stderr is a pipe or with --json; and a
 // message at once when another build holds the artifact directory.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { BIN, kiln, remove, sampleApp } from './helpers.mjs'
-
-/** Runs `kiln …args` with a pseudo-terminal as stdin/stdout/stderr; resolves what the terminal showed. */
-function onTerminal(args, cwd, env = {}) {
-  const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')
-  const r = spawnSync('script', ['-qfec', command, '/dev/null'], { cwd, encoding: 'utf8', env: { ...process.env, ...env, TERM: 'xterm' } })
-  return { code: r.status, screen: r.stdout }
-}
+import { BIN, kiln, onTerminal, remove, sampleApp } from './helpers.mjs'
 
 const line = suite('progress line')
 

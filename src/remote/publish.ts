@@ -15,20 +15,39 @@ import { HISTORY_DIR, MANIFEST_NAME } from '../manifest.js'
 import { mimeType } from '../runtime/mime.js'
 import { validateManifest } from '../runtime/validate.js'
 import { S3Client, S3Error, md5, type S3Object } from './s3.js'
-import { parseS3Url, settingsFromEnv } from './settings.js'
+import { resolvePublishSettings, type PublishSettings } from './settings.js'
+
+export { describeSettings } from './settings.js'
 
 export const PART_SIZE = 16 * 1024 * 1024
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const NO_CACHE = 'no-cache'
 
+/** target, variants and concurrency as the command line gives them; each falls back to the config's `publish` key, then the default (settings.ts). */
 export interface PublishOptions extends BuildOptions {
-  target: string
+  /** s3://bucket/prefix. Default: publish.target of the config. */
+  target?: string
   dryRun?: boolean
   verify?: boolean
   variants?: boolean
   concurrency?: number
   env?: NodeJS.ProcessEnv
-  onProgress?: (done: number, total: number) => void
+  /** Told the settings and where each came from, once resolved (the CLI's --verbose). */
+  onSettings?: (settings: PublishSettings) => void
+  /** Told of every step and finished upload, always with the same object (the CLI's progress line polls it). */
+  onProgress?: (progress: PublishProgress) => void
+}
+
+export interface PublishProgress {
+  /** Reading the build (sizes and ETags), listing the prefix, then uploading. */
+  phase: 'reading' | 'listing' | 'uploading'
+  /** Files to upload (those already there are `skipped`), and their bytes. */
+  files: number
+  bytes: number
+  done: number
+  doneBytes: number
+  skipped: number
+  refused: number
 }
 
 interface Item {
@@ -57,14 +76,21 @@ export interface PublishResult {
 }
 
 export async function publish(options: PublishOptions): Promise<PublishResult> {
-  const { target, dryRun = false, verify = false, variants = true, concurrency = 16, onProgress, ...buildOptions } = options
-  const location = parseS3Url(target)
-  const settings = settingsFromEnv(options.env ?? process.env)
+  const { target, dryRun = false, verify = false, variants: variantsFlag, concurrency: concurrencyFlag, onSettings, onProgress, ...buildOptions } = options
   const config = await resolveConfig(buildOptions)
+  const source = buildOptions.publish !== undefined || !config.configFile ? 'the options' : displayPath(config.configFile, config.cwd)
+  const settings = resolvePublishSettings({ target, concurrency: concurrencyFlag, variants: variantsFlag }, config.publish, source, config.environment)
+  const { location, concurrency, variants } = settings
+  onSettings?.(settings)
+  const progress: PublishProgress = { phase: 'reading', files: 0, bytes: 0, done: 0, doneBytes: 0, skipped: 0, refused: 0 }
+  const tell = () => onProgress?.(progress)
+  tell()
   const items = await collect(config.outDir, config.cwd, config.formats, location.prefix, variants)
-  const client = new S3Client(settings, location.bucket)
+  const client = new S3Client(settings.s3, location.bucket)
   const result: PublishResult = { ok: false, target: `s3://${location.bucket}${location.prefix ? `/${location.prefix}` : ''}`, dryRun, verify, files: items.length, bytes: items.reduce((n, i) => n + i.size, 0), uploaded: [], skipped: 0, refused: [], problems: [], uploadedBytes: 0 }
   try {
+    progress.phase = 'listing'
+    tell()
     const existing = await client.list(location.prefix ? `${location.prefix}/` : '')
     if (verify) {
       for (const item of items) {
@@ -92,7 +118,15 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     // Immutable files first, in parallel; the manifests only once all of them are confirmed.
     const files = todo.filter((i) => !i.mutable)
     const manifests = todo.filter((i) => i.mutable).sort((a, b) => Number(a.rel === MANIFEST_NAME) - Number(b.rel === MANIFEST_NAME))
-    let done = 0
+    Object.assign(progress, { phase: 'uploading', files: todo.length, bytes: todo.reduce((n, i) => n + i.size, 0), skipped: result.skipped })
+    const finished = (item: Item) => {
+      progress.done++
+      progress.doneBytes += item.size
+      progress.skipped = result.skipped
+      progress.refused = result.refused.length
+      tell()
+    }
+    tell()
     const queue = [...files]
     let failure: unknown = null
     await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, async () => {
@@ -104,7 +138,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
             result.uploadedBytes += item.size
           } else if (outcome === 'same') result.skipped++
           else result.refused.push({ key: item.key, reason: outcome })
-          onProgress?.(++done, todo.length)
+          finished(item)
         } catch (err) {
           failure ??= err
         }
@@ -116,24 +150,38 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       await upload(client, item)
       result.uploaded.push(item.key)
       result.uploadedBytes += item.size
-      onProgress?.(++done, todo.length)
+      finished(item)
     }
     result.ok = true
     return result
   } catch (err) {
     if (err instanceof S3Error) {
-      throw buildError(client.redact(`Publishing to ${result.target} failed: ${err.message}`), null, hintFor(err, result.uploaded.length))
+      throw buildError(client.redact(`Publishing to ${result.target} failed: ${err.message}`), null, hintFor(err, result.uploaded.length, settings))
     }
     throw err
   }
 }
 
-function hintFor(err: S3Error, uploaded: number): string {
+/** What to do next, naming where the setting at fault came from (a variable or the config's key). */
+function hintFor(err: S3Error, uploaded: number, settings: PublishSettings): string {
   const again = uploaded ? `${uploaded} files went up before it; the previous manifest is still in place: run kiln publish again to finish` : 'nothing was written'
-  if (err.status === 403) return `the credentials were refused (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); ${again}`
+  if (err.status === 403) return `the credentials were refused (${settings.from.credentials}); ${again}`
   if (err.code === 'NoSuchBucket') return `create the bucket first; ${again}`
-  if (err.status === 0) return `is AWS_ENDPOINT_URL right and reachable? ${again}`
+  if (err.status === 0) return `is the endpoint (${settings.from.endpoint}) right and reachable? ${again}`
   return again
+}
+
+/** The live line: `publishing 1,234/3,580 files · 12.3/19.4 MiB · 2 refused`. */
+export function formatProgress(p: PublishProgress): string {
+  if (p.phase === 'reading') return 'reading the build'
+  if (p.phase === 'listing') return 'listing the bucket'
+  const n = (x: number) => x.toLocaleString('en-US')
+  // One unit for both, chosen by the total, so the done part moves visibly on a small publish too.
+  const [unit, div] = p.bytes >= 1048576 ? ['MiB', 1048576] : ['KiB', 1024]
+  const parts = [`publishing ${n(p.done)}/${n(p.files)} files`, `${(p.doneBytes / div).toFixed(1)}/${(p.bytes / div).toFixed(1)} ${unit}`]
+  if (p.skipped) parts.push(`${n(p.skipped)} already there`)
+  if (p.refused) parts.push(`${n(p.refused)} refused`)
+  return parts.join(' · ')
 }
 
 function same(there: S3Object, item: Item): boolean {
