@@ -52,8 +52,14 @@ interface State {
   compile: Record<string, CompileRecord>
 }
 
-/** [size, mtimeMs, ino, sha256, integrity, variants or null, the compression settings they were made with] */
-type StaticRecord = [number, number, number, string, string, Variant[] | null, string | null]
+/** [size, mtimeMs, ino, integrity, variants or null, the compression settings they were made with] */
+type StaticRecord = [number, number, number, string, Variant[] | null, string | null]
+
+/**
+ * The shape of the state, part of its identity: a state of another shape is ignored. 2: a
+ * static file's record holds its integrity alone (its name derives from that, not from a SHA-256).
+ */
+const FORMAT = 2
 
 export interface RemoteCacheStats {
   hits: number
@@ -97,7 +103,8 @@ export class BuildCache {
    * Opens the cache in `dir` (null: no cache). A state that fails any check is ignored.
    * `verify`: --verify-cache (re-hash sources); `verifyOutputs`: --verify (hash the artifact directory).
    */
-  static open(dir: string | null, identity: string, verify: boolean, verifyOutputs = false): BuildCache {
+  static open(dir: string | null, kilnIdentity: string, verify: boolean, verifyOutputs = false): BuildCache {
+    const identity = `${FORMAT}/${kilnIdentity}`
     return new BuildCache(dir, dir ? readState(path.join(dir, STATE), identity) : null, identity, verify, verifyOutputs)
   }
 
@@ -110,15 +117,15 @@ export class BuildCache {
   private cachedStatic(key: StatKey, compress: string): CachedStatic | null {
     const rec = this.prev?.statics[key.path]
     if (!Array.isArray(rec) || rec[0] !== key.size || rec[1] !== key.mtimeMs || rec[2] !== key.ino) return null
-    return { sha256: rec[3], integrity: rec[4], variants: rec[6] === compress && Array.isArray(rec[5]) ? rec[5] : undefined }
+    return { integrity: rec[3], variants: rec[5] === compress && Array.isArray(rec[4]) ? rec[4] : undefined }
   }
 
   rememberStatic(key: StatKey, fp: Fingerprint, variants: Variant[], compress: string, usedCache: Fingerprint | null): void {
     if (this.verify && !usedCache) {
       const cached = this.cachedStatic(key, compress)
-      if (cached && cached.sha256 !== fp.sha256) this.mismatches.push(key.path)
+      if (cached && cached.integrity !== fp.integrity) this.mismatches.push(key.path)
     }
-    this.next.statics[key.path] = [key.size, key.mtimeMs, key.ino, fp.sha256, fp.integrity, variants, compress]
+    this.next.statics[key.path] = [key.size, key.mtimeMs, key.ino, fp.integrity, variants, compress]
   }
 
   /**

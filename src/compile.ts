@@ -174,7 +174,7 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
       compile: async (tools, statics, warnings) => {
         await tools.scriptsStarted
         const [{ compileStylesheet }, styles] = await Promise.all([import('./compilers/stylesheet.js'), tools.styles()])
-        return compileStylesheet(style, { ...common(tools, statics), ...styles }, warnings, new Set())
+        return compileStylesheet(style, { ...common(tools, statics), ...styles, sourcemap: config.cssSourcemap }, warnings, new Set())
       },
     })
   }

@@ -1,5 +1,5 @@
 // Precompressed variants of compiled files (JS, CSS, optionally maps), on the worker pool.
-// Static files get theirs while they are fingerprinted (workers/asset-jobs.ts).
+// Static files get theirs while they are fingerprinted (workers/ingest.ts).
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ResolvedConfig } from './config.js'

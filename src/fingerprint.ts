@@ -15,9 +15,24 @@ export function contentHash(...parts: (Buffer | string)[]): string {
   return hashOfDigest(h.digest())
 }
 
-/** The fingerprint for a SHA-256 digest computed elsewhere (e.g. while streaming a file). */
-export function hashOfDigest(sha256: Buffer): string {
-  return base32(sha256).slice(0, HASH_LENGTH)
+/** The fingerprint for a digest computed elsewhere (e.g. while streaming a file): its first 40 bits in base32. */
+export function hashOfDigest(digest: Buffer): string {
+  return base32(digest.subarray(0, 5))
+}
+
+/**
+ * The output name of a static file: `images/logo.png` → `images/logo-HASH.png`, HASH taken
+ * from the SHA-384 digest its SRI value already carries, so each file is hashed once. This
+ * is the only place a static file's name is derived: statics.ts (a cached fingerprint) and
+ * the workers (a fresh one) both call it.
+ */
+export function staticFileName(logical: string, integrity: string): string {
+  return fingerprintName(logical, hashOfDigest(digestOfIntegrity(integrity)))
+}
+
+/** The digest an SRI value (`sha384-<base64>`) carries. */
+export function digestOfIntegrity(integrity: string): Buffer {
+  return Buffer.from(integrity.slice(integrity.indexOf('-') + 1), 'base64')
 }
 
 function base32(bytes: Buffer): string {

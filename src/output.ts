@@ -65,12 +65,14 @@ export class Stage {
       if (s.replaces !== undefined || !fs.existsSync(s.dest)) moves.push(s)
       else await fs.promises.rm(s.temp, { force: true }).catch((err) => Promise.reject(fail(err, s.dest)))
     }
-    await inParallel(moves, (s) => syncFile(s.temp).catch((err) => Promise.reject(fail(err, s.dest))))
+    // A worker that wrote a static file fsynced it then, while it had it open.
+    await inParallel(moves.filter((s) => !s.synced), (s) => syncFile(s.temp).catch((err) => Promise.reject(fail(err, s.dest))))
     const dirs = new Set<string>()
     let failed: unknown
+    // The renames in one synchronous run: each takes microseconds, thousands of promises take longer than the renames.
     for (const { temp, dest, replaces } of moves) {
       try {
-        await fs.promises.rename(temp, dest)
+        fs.renameSync(temp, dest)
       } catch (err) {
         failed = fail(err, dest)
         break

@@ -6,15 +6,25 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { mimeType } from './runtime/mime.js'
 import type { SourceFile } from './discover.js'
-import type { Pool } from './pool.js'
+import { errorOf, type Pool } from './pool.js'
 import type { BuildCache } from './cache.js'
-import type { CompressSettings, Fingerprint, IngestResult, JobStats, Variant } from './workers/asset-jobs.js'
+import type { CompressSettings, Fingerprint, IngestBatchResult, IngestItem, IngestJob, JobStats, Variant } from './workers/asset-jobs.js'
 import type { StaticAsset, StaticLookup, StaticTable } from './static-lookup.js'
 import type { BuildContext } from './context.js'
-import { fingerprintName, hashOfDigest } from './fingerprint.js'
+import { staticFileName } from './fingerprint.js'
 import { fileError, type Stage } from './output.js'
 import { settingsKey } from './compress.js'
 import { statIfAny } from './walk.js'
+
+const BATCH_FILES = 32
+const BATCH_BYTES = 1024 * 1024
+
+/** What becomes of one file sent in a batch: its result, its own error, or the whole job's. */
+type BatchOutcome = IngestBatchResult['results'][number] | Error
+interface Waiting {
+  item: IngestItem
+  done: (r: BatchOutcome) => void
+}
 
 export class Statics implements StaticTable {
   private readonly byPath = new Map<string, Promise<StaticAsset | null>>()
@@ -43,36 +53,69 @@ export class Statics implements StaticTable {
 
   /** Starts fingerprinting every discovered static file; resolves when all are done. */
   addAll(files: SourceFile[]): Promise<StaticAsset[]> {
-    return Promise.all(files.map((f) => this.add(f.abs, f.logical, f)))
+    const all = Promise.all(files.map((f) => this.add(f.abs, f.logical, f)))
+    this.flush(true)
+    return all
   }
 
-  private add(abs: string, logical: string | null, source?: SourceFile): Promise<StaticAsset> {
-    const pending = (async () => {
-      const stat = source ?? (await fs.promises.stat(abs))
-      const name = logical ?? externalName(abs, this.root)
-      const key = { path: abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }
-      const known = this.cache.staticFingerprint(key, this.compressKey)
-      // The size of the bytes fingerprinted: a job's read, not the stat before it (the file may change in between).
-      const asset = (file: string, fp: Fingerprint, variants: Variant[], size = stat.size) => ({ logical, abs, file, integrity: fp.integrity, size, type: mimeType(abs), variants })
-      if (known) {
-        this.stats.cached++
-        // The common rebuild: the cache knows the file and its variants, and they are in place.
-        const file = fingerprintName(name, hashOfDigest(Buffer.from(known.sha256, 'hex')))
-        if (known.variants && !this.verify && this.inPlace(file, stat.size, known.variants)) {
-          this.stats.reusedVariants += known.variants.length
-          this.cache.rememberStatic(key, known, known.variants, this.compressKey, known)
-          return asset(file, known, known.variants)
-        }
-      }
-      const r = await this.pool.run<IngestResult>({ kind: 'ingest', abs, size: stat.size, name, outDir: this.outDir, known, compress: this.compress, verify: this.verify })
-        .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, this.cwd, this.outDir)))
-      this.stage.add(r.staged)
-      this.count(r)
-      this.cache.rememberStatic(key, r, r.variants, this.compressKey, known)
-      return asset(r.file, r, r.variants, r.size)
-    })()
+  /** Full batches waiting to be sent, and the one being filled (with how many bytes it holds). */
+  private batches: Waiting[][] = []
+  private batch: Waiting[] = []
+  private batchBytes = 0
+
+  private add(abs: string, logical: string | null, stat: { size: number; mtimeMs: number; ino: number }): Promise<StaticAsset> {
+    const name = logical ?? externalName(abs, this.root)
+    const key = { path: abs, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }
+    const known = this.cache.staticFingerprint(key, this.compressKey)
+    // The size of the bytes fingerprinted: a job's read, not the stat before it (the file may change in between).
+    const asset = (file: string, fp: Fingerprint, variants: Variant[], size = stat.size) => ({ logical, abs, file, integrity: fp.integrity, size, type: mimeType(abs), variants })
+    let pending: Promise<StaticAsset>
+    if (known) this.stats.cached++
+    const file = known && staticFileName(name, known.integrity)
+    if (known?.variants && file && !this.verify && this.inPlace(file, stat.size, known.variants)) {
+      // The common rebuild: the cache knows the file and its variants, and they are in place.
+      this.stats.reusedVariants += known.variants.length
+      this.cache.rememberStatic(key, known, known.variants, this.compressKey, known)
+      pending = Promise.resolve(asset(file, known, known.variants))
+    } else {
+      pending = new Promise<BatchOutcome>((done) => this.enqueue({ abs, size: stat.size, name, known: known && { integrity: known.integrity } }, done))
+        .then((r) => {
+          if (r instanceof Error || 'error' in r) return Promise.reject(fileError(r instanceof Error ? r : errorOf(r.error), this.cwd, this.outDir))
+          const ok = r.ok
+          this.stage.add(ok.staged)
+          this.count(ok)
+          this.cache.rememberStatic(key, ok, ok.variants, this.compressKey, known)
+          return asset(ok.file, ok, ok.variants, ok.size)
+        })
+    }
     this.byPath.set(abs, pending)
     return pending
+  }
+
+  /**
+   * Files go to the workers in batches of up to BATCH_FILES files or BATCH_BYTES bytes: few
+   * enough messages that posting them costs nothing, small enough that the workers, taking
+   * batches from one list, end together. The caller flushes (addAll, or a lookup next turn).
+   */
+  private enqueue(item: IngestItem, done: (r: BatchOutcome) => void) {
+    this.batch.push({ item, done })
+    this.batchBytes += item.known ? 0 : item.size
+    if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) {
+      this.batches.push(this.batch)
+      this.batch = []
+      this.batchBytes = 0
+    }
+  }
+
+  /** Sends every waiting batch: `shared`, as one list all workers take from (the discovered files); else one job each. */
+  private flush(shared: boolean) {
+    const batches = this.batch.length ? [...this.batches, this.batch] : this.batches
+    this.batches = []
+    this.batch = []
+    this.batchBytes = 0
+    const jobs: IngestJob[] = batches.map((b) => ({ kind: 'ingest', files: b.map((w) => w.item), outDir: this.outDir, compress: this.compress, verify: this.verify }))
+    const results = shared ? this.pool.runShared<IngestBatchResult>(jobs) : jobs.map((j) => this.pool.run<IngestBatchResult>(j))
+    results.forEach((r, i) => r.then((r) => batches[i]!.forEach((w, k) => w.done(r.results[k]!)), (err: Error) => batches[i]!.forEach((w) => w.done(err))))
   }
 
   /**
@@ -106,7 +149,10 @@ export class Statics implements StaticTable {
     if (known) return known
     const stat = statIfAny(abs)
     if (!stat?.isFile()) return Promise.resolve(null)
-    return this.add(abs, null)
+    const pending = this.add(abs, null, stat)
+    // Lookups come in bursts (a stylesheet's url()s): they share a batch, sent on the next turn.
+    if (this.batch.length + this.batches.length === 1) setImmediate(() => this.flush(false))
+    return pending
   }
 
   /** Every asset looked up or added so far, in a stable order; waits for all of them. */

@@ -94,7 +94,7 @@ contributors('should name a stylesheet entry\'s biggest @imported files, from it
     'assets/site.css': '@import "./partials/big.css";\n@import "./partials/small.css";\nbody { color: red }\n',
     'assets/partials/big.css': Array.from({ length: 60 }, (_, i) => `.big-${i} { margin: ${i}px; padding: ${i + 1}px }`).join('\n') + '\n',
     'assets/partials/small.css': Array.from({ length: 10 }, (_, i) => `.small-${i} { margin: ${i}px }`).join('\n') + '\n',
-    'kiln.config.mjs': "export default { budgets: { '*.css': 100 } }\n",
+    'kiln.config.mjs': "export default { budgets: { '*.css': 100 }, cssSourcemap: true }\n",
   })
   try {
     const r = await kiln(['build'], { cwd: dir, env: { CI: 'true' } })

@@ -56,7 +56,7 @@ const entries = suite('Sass entries')
 entries('should compile a .scss entry with @use of a partial and of a package, write theme.scss as theme-HASH.css, and never make a partial an entry', async () => {
   const dir = app({ ...SASS_FILES, 'assets/pkg.scss': '@use "pkg:tinykit" as t;\n.pkg-url {\n  @include t.boxed;\n}\n' })
   try {
-    ok(await build(dir, ['--strict']))
+    ok(await build(dir, ['--strict', '--css-sourcemap']))
     const m = manifestOf(dir)
     assert.match(m.assets['theme.scss'], /^theme-[A-Z2-7]{8}\.css$/)
     assert.match(assetOf(m, 'theme.scss').map, /^theme-[A-Z2-7]{8}\.css\.map$/)
@@ -212,7 +212,7 @@ maps('should map rules of a Sass entry, of Sass imported from JS and of a Less e
     'assets/parts/colors.less': '@accent: blue;\n.less-partial { color: @accent; }\n',
   })
   try {
-    ok(await build(dir))
+    ok(await build(dir, ['--css-sourcemap']))
     const m = manifestOf(dir)
     assert.equal(originOf(dir, m.assets['theme.scss'], '.theme'), { source: 'assets/theme.scss', line: 4 })
     assert.equal(originOf(dir, m.assets['theme.scss'], '.from-partial'), { source: 'assets/styles/_vars.scss', line: 3 })

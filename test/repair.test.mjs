@@ -68,7 +68,7 @@ missing('should rewrite a deleted compiled JS entry that the compile cache skipp
 })
 
 missing('should rewrite a deleted source map', async () => {
-  const { r, file, size } = await repairCase((out, m) => (fs.rmSync(path.join(out, assetOf(m, 'site.css').map)), assetOf(m, 'site.css').map))
+  const { r, file, size } = await repairCase((out, m) => (fs.rmSync(path.join(out, assetOf(m, 'app.ts').map)), assetOf(m, 'app.ts').map))
   assert.match(r.stderr, `WARNING: repaired ${file} (was missing, expected ${size} bytes)`)
 })
 

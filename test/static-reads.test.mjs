@@ -21,7 +21,7 @@ const edit = (p) => {
   if (String(p) !== target || ++opened !== ${nth}) return
   fs.appendFileSync(target, Buffer.alloc(1024 * 1024, 'y'))
 }
-for (const name of ['readFile', 'createReadStream']) {
+for (const name of ['readFile', 'createReadStream', 'openSync']) {
   const original = fs[name]
   fs[name] = function (p, ...rest) { edit(p); return original.call(this, p, ...rest) }
 }

@@ -506,7 +506,7 @@ maps('should map rules of a CSS entry and of CSS imported from JS back to their 
     'assets/lib/widget.css': '.widget-a {\n  background: url(../img/dot.png);\n}\n\n.widget-b { color: green }\n',
   })
   try {
-    ok(await build(dir))
+    ok(await build(dir, ['--css-sourcemap']))
     const m = manifestOf(dir)
     assert.equal(originOf(dir, m.assets['site.css'], '.site-rule'), { source: 'assets/site.css', line: 3 })
     assert.equal(originOf(dir, m.assets['site.css'], '.base-after'), { source: 'assets/partials/base.css', line: 5 })
@@ -520,6 +520,38 @@ maps('should map rules of a CSS entry and of CSS imported from JS back to their 
 })
 
 maps.run()
+
+// ---------------------------------------------------------------------------------------
+
+const cssMaps = suite('CSS source maps only when asked')
+
+cssMaps('should write no .css.map and no sourceMappingURL by default, and both (with the manifest\'s map) with --css-sourcemap, KILN_CSS_SOURCEMAP or cssSourcemap', async () => {
+  const dir = app({ 'assets/site.css': '@import "./partials/base.css";\n.site-rule { color: red }\n', 'assets/partials/base.css': '.base-rule { color: blue }\n' })
+  try {
+    ok(await build(dir))
+    let m = manifestOf(dir)
+    const plain = m.assets['site.css']
+    assert.not.ok('map' in plain, 'no map in the manifest')
+    assert.not.ok(Object.keys(m.files).some((f) => f.endsWith('.css.map')), 'no .css.map listed')
+    assert.not.ok(fs.readdirSync(path.join(dir, OUT), { recursive: true }).some((f) => String(f).endsWith('.css.map')), 'no .css.map written')
+    assert.not.ok(read(dir, plain.file).includes('sourceMappingURL'), 'no sourceMappingURL comment')
+    for (const [how, args, env] of [['flag', ['--css-sourcemap'], {}], ['environment', [], { KILN_CSS_SOURCEMAP: '1' }], ['config', [], {}]]) {
+      if (how === 'config') fs.writeFileSync(path.join(dir, 'kiln.config.json'), JSON.stringify({ cssSourcemap: true }))
+      const r = await kiln(['build', '--no-compress', '--cache-dir', '.kiln-cache', ...args], { cwd: dir, env })
+      assert.is(r.code, 0, r.stderr)
+      m = manifestOf(dir)
+      const mapped = m.assets['site.css']
+      assert.is(mapped.map, `${mapped.file}.map`, `${how}: the manifest lists the map`)
+      assert.ok(m.files[mapped.map], `${how}: the map is a file of the manifest`)
+      assert.match(read(dir, mapped.file), `/*# sourceMappingURL=${path.posix.basename(mapped.map)} */`, `${how}: the comment`)
+      assert.ok(JSON.parse(read(dir, mapped.map)).sources.some((s) => s.endsWith('partials/base.css')), `${how}: the map points at the partial`)
+    }
+  } finally {
+    remove(dir)
+  }
+})
+
+cssMaps.run()
 
 // ---------------------------------------------------------------------------------------
 
