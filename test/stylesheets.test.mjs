@@ -530,7 +530,7 @@ cssMaps('should write no .css.map and no sourceMappingURL by default, and both (
   try {
     ok(await build(dir))
     let m = manifestOf(dir)
-    const plain = m.assets['site.css']
+    const plain = assetOf(m, 'site.css')
     assert.not.ok('map' in plain, 'no map in the manifest')
     assert.not.ok(Object.keys(m.files).some((f) => f.endsWith('.css.map')), 'no .css.map listed')
     assert.not.ok(fs.readdirSync(path.join(dir, OUT), { recursive: true }).some((f) => String(f).endsWith('.css.map')), 'no .css.map written')
@@ -540,7 +540,7 @@ cssMaps('should write no .css.map and no sourceMappingURL by default, and both (
       const r = await kiln(['build', '--no-compress', '--cache-dir', '.kiln-cache', ...args], { cwd: dir, env })
       assert.is(r.code, 0, r.stderr)
       m = manifestOf(dir)
-      const mapped = m.assets['site.css']
+      const mapped = assetOf(m, 'site.css')
       assert.is(mapped.map, `${mapped.file}.map`, `${how}: the manifest lists the map`)
       assert.ok(m.files[mapped.map], `${how}: the map is a file of the manifest`)
       assert.match(read(dir, mapped.file), `/*# sourceMappingURL=${path.posix.basename(mapped.map)} */`, `${how}: the comment`)
