@@ -242,7 +242,4 @@ function sha256(s: string): string {
   return crypto.createHash('sha256').update(s).digest('hex')
 }
 
-/** A stable hash of any JSON-able value, for cache keys. */
-export function keyOf(value: unknown): string {
-  return sha256(JSON.stringify(value))
-}
+export { keyOf } from './fingerprint.js'

@@ -9,6 +9,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { statIfAny } from './walk.js'
+import { keyOf } from './fingerprint.js'
 
 /** The hash of a path that holds nothing (a probe that found no file, an input since deleted). */
 export const ABSENT = 'absent'
@@ -65,7 +66,7 @@ export function checkInputs(records: readonly InputRecord[], cwd: string, verify
 /** A unit's content key: its key (options, tools, listing) and each input's path and hash, sorted by path. */
 export function contentKey(unitKey: string, records: readonly InputRecord[]): string {
   const pairs = records.map((r) => [r[0], r[4]]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0))
-  return crypto.createHash('sha256').update(JSON.stringify([unitKey, pairs])).digest('hex')
+  return keyOf([unitKey, pairs])
 }
 
 function sameStat(rec: InputRecord, s: fs.Stats): boolean {

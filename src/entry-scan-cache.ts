@@ -4,7 +4,7 @@
 // the files directly in the root (their names and contents: a new one can change how an import
 // resolves), so the key is each one's path, size, mtime and inode, as the build cache keys
 // its inputs, with Kiln's version. Anything that fails a check is ignored: it only saves time.
-import crypto from 'node:crypto'
+import { keyOf } from './fingerprint.js'
 import { readKept, writeKept } from './kept-file.js'
 import { VERSION } from './version.js'
 
@@ -19,7 +19,7 @@ export interface RootFile {
 
 /** The key of the scan over these files (every file directly in the root, not only the candidates). */
 export function scanKey(rootFiles: RootFile[]): string {
-  return crypto.createHash('sha256').update(JSON.stringify([VERSION, rootFiles.map((f) => [f.abs, f.size, f.mtimeMs, f.ino])])).digest('hex')
+  return keyOf([VERSION, rootFiles.map((f) => [f.abs, f.size, f.mtimeMs, f.ino])])
 }
 
 /** The imported candidates kept for `key`, or null. */

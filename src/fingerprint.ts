@@ -15,6 +15,11 @@ export function contentHash(...parts: (Buffer | string)[]): string {
   return hashOfDigest(h.digest())
 }
 
+/** A stable hash (hex SHA-256) of any JSON-able value: the one way cache and scan keys are made. */
+export function keyOf(value: unknown): string {
+  return crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex')
+}
+
 /** The fingerprint for a digest computed elsewhere (e.g. while streaming a file): its first 40 bits in base32. */
 export function hashOfDigest(digest: Buffer): string {
   return base32(digest.subarray(0, 5))
