@@ -276,6 +276,16 @@ const streams = suite('streaming')
 
 const openFds = () => fs.readdirSync('/proc/self/fd').length
 
+/** Open descriptors once closing has had up to a second to happen (sockets and streams close asynchronously). */
+async function settledFds(baseline) {
+  let fds = openFds()
+  for (let i = 0; i < 50 && fds > baseline; i++) {
+    await new Promise((r) => setTimeout(r, 20))
+    fds = openFds()
+  }
+  return fds
+}
+
 streams('should not leak a file descriptor when the client aborts mid-download', async () => {
   const { dir, m } = await fixture()
   try {
@@ -294,11 +304,7 @@ streams('should not leak a file descriptor when the client aborts mid-download',
           req.on('error', resolve)
         })
       }
-      let fds = openFds()
-      for (let i = 0; i < 50 && fds > baseline; i++) {
-        await new Promise((r) => setTimeout(r, 20))
-        fds = openFds()
-      }
+      const fds = await settledFds(baseline)
       assert.ok(fds <= baseline, `open fds ${fds} > baseline ${baseline}`)
     })
   } finally {
@@ -324,11 +330,7 @@ streams('should not leak a file descriptor when the client is gone before its fi
         await get(port, `/assets/${m.assets['site.css']}`).catch(() => {})
         const baseline = openFds()
         for (let i = 0; i < 20; i++) await get(port, `/assets/${file}`).catch(() => {})
-        let fds = openFds()
-        for (let i = 0; i < 50 && fds > baseline; i++) {
-          await new Promise((r) => setTimeout(r, 20))
-          fds = openFds()
-        }
+        const fds = await settledFds(baseline)
         assert.ok(fds <= baseline, `open fds ${fds} > baseline ${baseline}`)
       })
     } finally {
