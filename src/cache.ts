@@ -10,7 +10,7 @@ import type { CompiledEntry } from './compilers/types.js'
 import type { Message } from './diagnostics.js'
 import { tempPath } from './temp.js'
 import { integrity } from './fingerprint.js'
-import { checkInputs, type InputRecord } from './content-inputs.js'
+import { checkInputs, type InputRecord, type InputStats } from './content-inputs.js'
 
 // v2: compile inputs are content (content-inputs.ts), keyed without absolute paths.
 const STATE = 'state-v2.json'
@@ -135,11 +135,11 @@ export class BuildCache {
    * is right, and a wrong one needs a good copy here to be repaired from; the variants
    * recorded are dropped, so each is checked again when compressing.
    */
-  compile(unit: string, key: string, outDir: string, cwd: string): CompileRecord | null {
+  compile(unit: string, key: string, outDir: string, cwd: string, stats?: InputStats): CompileRecord | null {
     const prev = this.prev?.compile?.[unit]
     if (!prev || prev.key !== key || !this.dir || !Array.isArray(prev.inputs)) return null
     // An unchanged stat trusts the recorded hash; a changed one (touch, a checkout) compares content.
-    const inputs = checkInputs(prev.inputs, cwd, this.verify)
+    const inputs = checkInputs(prev.inputs, cwd, this.verify, stats)
     if (!inputs) return null
     const rec = { ...prev, inputs }
     for (const f of rec.files) {

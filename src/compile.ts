@@ -16,7 +16,7 @@ import { findPostcssConfig, loadPostcssConfig } from './compilers/postcss-config
 import type { StyleTools } from './compilers/style-pipeline.js'
 import { VERSION } from './version.js'
 import { resolutionInputs } from './resolution-inputs.js'
-import { ABSENT, absoluteInput, recordInput, relativeInput } from './content-inputs.js'
+import { ABSENT, absoluteInput, InputStats, recordInput, relativeInput } from './content-inputs.js'
 import { integrity } from './fingerprint.js'
 import { checkDefine, scriptSettings, type ScriptSettings } from './transforms/scripts.js'
 import { nodeEnvOf } from './transforms/env.js'
@@ -76,8 +76,10 @@ export async function compile(context: BuildContext): Promise<Compiled> {
     entries.push(...reused.record.entries)
     outputs.push(...reused.outputs)
   }
+  // The walk's stats of every listed file: a unit's inputs are checked without stat'ing them again.
+  const listed = new InputStats([...sources.entries, ...sources.modules, ...sources.statics])
   for (const unit of units) {
-    const reused = reuse(cache.compile(unit.id, unitKey(base, unit), config.outDir, config.cwd), config, cache)
+    const reused = reuse(cache.compile(unit.id, unitKey(base, unit), config.outDir, config.cwd, listed), config, cache)
     if (reused) take(unit, reused)
     else pending.push(unit)
   }

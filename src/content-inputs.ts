@@ -39,28 +39,60 @@ export function recordInput(abs: string, cwd: string, known?: ReadonlyMap<string
   return [rel, s.size, s.mtimeMs, s.ino, hashOf(abs, s.isDirectory())]
 }
 
+/** A file's stat as the build's walk of the root took it (discover.ts): size, mtime, inode. */
+export interface ListedStat {
+  size: number
+  mtimeMs: number
+  ino: number
+}
+
+/**
+ * Stats of inputs for one build's cache checks: the files its walk of the root already
+ * stat'ed (discover.ts), and every other path once, however many units read it (a second
+ * stat of each input cost a no-op rebuild about a tenth of its time). null: nothing there.
+ */
+export class InputStats {
+  private readonly seen = new Map<string, ListedStat | fs.Stats | null>()
+
+  constructor(listed: Iterable<ListedStat & { abs: string }> = []) {
+    for (const f of listed) this.seen.set(f.abs, f)
+  }
+
+  of(abs: string): ListedStat | fs.Stats | null {
+    let s = this.seen.get(abs)
+    if (s === undefined) this.seen.set(abs, (s = statOf(abs) ?? null))
+    return s
+  }
+}
+
 /**
  * The records again if every input still holds, with today's stats (so the next check is
  * a stat again); null when one changed. `verify` (--verify-cache) hashes even unchanged stats.
  */
-export function checkInputs(records: readonly InputRecord[], cwd: string, verify: boolean): InputRecord[] | null {
+export function checkInputs(records: readonly InputRecord[], cwd: string, verify: boolean, stats = new InputStats()): InputRecord[] | null {
   const out: InputRecord[] = []
   for (const rec of records) {
     if (!Array.isArray(rec) || rec.length !== 5 || typeof rec[0] !== 'string' || typeof rec[4] !== 'string') return null
-    const s = statIfAny(absoluteInput(rec[0], cwd))
-    const present = s !== undefined && (s.isFile() || s.isDirectory())
+    const abs = absoluteInput(rec[0], cwd)
+    const s = stats.of(abs)
     if (rec[4] === ABSENT) {
-      if (present) return null
+      if (s) return null
       out.push(rec)
       continue
     }
-    if (!present) return null
+    if (!s) return null
     if (verify || !sameStat(rec, s)) {
-      if (hashOf(absoluteInput(rec[0], cwd), s.isDirectory()) !== rec[4]) return null
+      if (hashOf(abs, s instanceof fs.Stats && s.isDirectory()) !== rec[4]) return null
     }
     out.push([rec[0], s.size, s.mtimeMs, s.ino, rec[4]])
   }
   return out
+}
+
+/** A file or directory's stat; undefined for anything else (missing, a socket). */
+function statOf(abs: string): fs.Stats | undefined {
+  const s = statIfAny(abs)
+  return s && (s.isFile() || s.isDirectory()) ? s : undefined
 }
 
 /** A unit's content key: its key (options, tools, listing) and each input's path and hash, sorted by path. */
@@ -69,7 +101,7 @@ export function contentKey(unitKey: string, records: readonly InputRecord[]): st
   return keyOf([unitKey, pairs])
 }
 
-function sameStat(rec: InputRecord, s: fs.Stats): boolean {
+function sameStat(rec: InputRecord, s: ListedStat): boolean {
   return rec[1] === s.size && rec[2] === s.mtimeMs && rec[3] === s.ino
 }
 
