@@ -95,7 +95,13 @@ export class BuildCache {
   private readonly next: State
   private known: Map<string, InputRecord> | null = null
 
-  private constructor(readonly dir: string | null, private readonly prev: State | null, identity: string, private readonly verify: boolean, private readonly verifyOutputs: boolean) {
+  /** The state file's body as read, so that a build which changed nothing does not write it again. */
+  private readonly prevBody: string | null
+  private readonly prev: State | null
+
+  private constructor(readonly dir: string | null, read: { state: State; body: string } | null, identity: string, private readonly verify: boolean, private readonly verifyOutputs: boolean) {
+    this.prev = read?.state ?? null
+    this.prevBody = read?.body ?? null
     this.next = { identity, statics: {}, compile: {} }
   }
 
@@ -200,12 +206,13 @@ export class BuildCache {
     }
   }
 
-  /** Writes the new state (atomically), keeping earlier static entries for files not seen this time out. */
+  /** Writes the new state (atomically); a build that changed nothing finds it already there, byte for byte. */
   save(): void {
     if (!this.dir) return
     try {
-      fs.mkdirSync(this.dir, { recursive: true })
       const body = JSON.stringify(this.next)
+      if (body === this.prevBody) return
+      fs.mkdirSync(this.dir, { recursive: true })
       const file = path.join(this.dir, STATE)
       const temp = tempPath(file, this.dir)
       fs.writeFileSync(temp, `${sha256(body)}\n${body}`)
@@ -216,7 +223,7 @@ export class BuildCache {
   }
 }
 
-function readState(file: string, identity: string): State | null {
+function readState(file: string, identity: string): { state: State; body: string } | null {
   try {
     const text = fs.readFileSync(file, 'utf8')
     const nl = text.indexOf('\n')
@@ -224,7 +231,7 @@ function readState(file: string, identity: string): State | null {
     if (nl !== 64 || text.slice(0, 64) !== sha256(body)) return null
     const state = JSON.parse(body) as State
     const ok = state.identity === identity && state.statics && typeof state.statics === 'object' && state.compile && typeof state.compile === 'object'
-    return ok ? state : null
+    return ok ? { state, body } : null
   } catch {
     return null
   }

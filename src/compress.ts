@@ -4,7 +4,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { ResolvedConfig } from './config.js'
 import type { BuildContext, Output } from './context.js'
-import { isCompressible, type CompressResult, type CompressSettings, type Variant } from './workers/asset-jobs.js'
+import type { CompressResult, CompressSettings, Variant } from './workers/asset-jobs.js'
+import { isCompressible } from './workers/compressible.js'
 
 export function compressSettings(config: ResolvedConfig, cacheDir: string | null): CompressSettings | null {
   if (config.compress === false || config.compress.length === 0) return null

@@ -22,6 +22,9 @@ export function relativeInput(abs: string, cwd: string): string {
 }
 
 export function absoluteInput(rel: string, cwd: string): string {
+  // A path below the project root as relativeInput wrote it needs a join, not path.resolve's
+  // normalizing (a no-op rebuild turns thousands of inputs back into paths).
+  if (path.sep === '/' && rel && !rel.startsWith('.') && !rel.includes('/.') && !rel.includes('//')) return cwd.endsWith('/') ? cwd + rel : `${cwd}/${rel}`
   return path.resolve(cwd, rel)
 }
 

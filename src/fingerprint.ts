@@ -2,7 +2,6 @@
 // alphabet and length esbuild uses for its [hash], so every file Kiln writes parses alike.
 import crypto from 'node:crypto'
 import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 export const HASH_LENGTH = 8
@@ -32,7 +31,34 @@ export function hashOfDigest(digest: Buffer): string {
  * the workers (a fresh one) both call it.
  */
 export function staticFileName(logical: string, integrity: string): string {
-  return fingerprintName(logical, hashOfDigest(digestOfIntegrity(integrity)))
+  return fingerprintName(logical, hashOfIntegrity(integrity))
+}
+
+/** Base64 digit values by character code (-1: not a digit). */
+const BASE64 = new Int8Array(128).fill(-1)
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) BASE64[c.charCodeAt(0)] = i
+
+/**
+ * hashOfDigest(digestOfIntegrity(integrity)), read straight from the base64: its first 40
+ * bits regrouped into base32 digits, with no Buffer per call (a no-op rebuild names every
+ * cached static file this way, and decoding 48 bytes for 5 was a tenth of its statics step).
+ */
+export function hashOfIntegrity(integrity: string): string {
+  let out = ''
+  let bits = 0
+  let value = 0
+  for (let i = integrity.indexOf('-') + 1; out.length < HASH_LENGTH; i++) {
+    const digit = BASE64[integrity.charCodeAt(i)] ?? -1
+    if (digit < 0) return hashOfDigest(digestOfIntegrity(integrity)) // not plain base64: Buffer's lenient decoding decides
+    // Only the bits not yet emitted are kept (at most 4 + 6), so `value` never overflows.
+    value = ((value << 6) | digit) & 0x3ff
+    bits += 6
+    while (bits >= 5 && out.length < HASH_LENGTH) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  return out
 }
 
 /** The digest an SRI value (`sha384-<base64>`) carries. */
@@ -72,6 +98,8 @@ export function integrityOfDigest(sha384: Buffer): string {
 export async function hashStream(algorithm: string, ...streams: NodeJS.ReadableStream[]): Promise<{ digest: Buffer; size: number }> {
   const hash = crypto.createHash(algorithm)
   let size = 0
+  // Streams load here, not with the naming rule: most builds never hash a stream.
+  const { pipeline } = await import('node:stream/promises')
   await pipeline(...(streams as [NodeJS.ReadableStream]), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) {
       hash.update(chunk)

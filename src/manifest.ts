@@ -86,11 +86,29 @@ export function assetEntries(m: Manifest): [string, Asset][] {
  * key. JSON.parse reads it as it would any JSON.
  */
 export function serializeManifest(m: Manifest): string {
-  const block = (o: Record<string, unknown>) => {
+  const block = <T>(o: Record<string, T>, value: (v: T) => string) => {
     const keys = Object.keys(o).sort()
-    return keys.length ? `{\n${keys.map((k) => `    ${JSON.stringify(k)}: ${JSON.stringify(sortKeys(o[k]))}`).join(',\n')}\n  }` : '{}'
+    return keys.length ? `{\n${keys.map((k) => `    ${JSON.stringify(k)}: ${value(o[k]!)}`).join(',\n')}\n  }` : '{}'
   }
-  return `{\n  "version": ${m.version},\n  "publicPath": ${JSON.stringify(m.publicPath)},\n  "assets": ${block(m.assets)},\n  "files": ${block(m.files)}\n}\n`
+  return `{\n  "version": ${m.version},\n  "publicPath": ${JSON.stringify(m.publicPath)},\n  "assets": ${block(m.assets, (f) => JSON.stringify(f))},\n  "files": ${block(m.files, recordJson)}\n}\n`
+}
+
+/** A file record's fields in sorted order, as sortKeys() would order them. */
+const RECORD_KEYS = ['css', 'dynamicImports', 'encodings', 'imports', 'integrity', 'map', 'size'] as const
+const KNOWN_KEYS = new Set<string>(RECORD_KEYS)
+
+/**
+ * JSON.stringify(sortKeys(r)), written field by field: a record's keys are known, and
+ * sorting a fresh copy of each of thousands of records was most of a no-op's manifest step.
+ */
+function recordJson(r: FileRecord): string {
+  if (Object.keys(r).some((k) => !KNOWN_KEYS.has(k))) return JSON.stringify(sortKeys(r))
+  let out = ''
+  for (const k of RECORD_KEYS) {
+    const v = r[k]
+    if (v !== undefined) out += `${out ? ',' : ''}"${k}":${JSON.stringify(k === 'encodings' ? sortKeys(v) : v)}`
+  }
+  return `{${out}}`
 }
 
 function sortKeys(v: unknown): unknown {

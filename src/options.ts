@@ -5,7 +5,7 @@ import type { Plugin as EsbuildPlugin } from 'esbuild'
 import { closest } from './runtime/closest.js'
 import { usageError, buildError, KilnError, locate, type Location, type Message } from './diagnostics.js'
 import { FORMAT_NAMES, type FormatName } from './formats/names.js'
-import { checkBudgets, type Budgets } from './report/budgets.js'
+import { checkBudgets, type Budgets } from './report/budget-config.js'
 import { checkPublishConfig, checkS3Url, CREDENTIAL_KEYS, redactCredentials, type NestedProblem, type PublishConfig } from './publish-config.js'
 
 export interface KilnConfig {

@@ -4,9 +4,13 @@
 // several in flight. A batch of static files runs synchronously from start to end: two per
 // worker keep it busy (the next one is already there when one ends) without one worker
 // holding a queue the others could have taken at the end of the build.
+import { createRequire } from 'node:module'
 import os from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { Job, JobError, JobResult } from './workers/asset-jobs.js'
+
+// Threads load with the first job: a rebuild with nothing to hash never needs them.
+const require = createRequire(import.meta.url)
 
 interface Pending {
   resolve: (r: JobResult) => void
@@ -31,6 +35,7 @@ export class Pool {
 
   private start() {
     for (let i = 0; i < this.size; i++) {
+      const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads')
       const w = new Worker(new URL('./workers/asset-worker.js', import.meta.url))
       w.on('message', (msg: { id: number; index?: number; done?: boolean; result?: JobResult; error?: JobError }) => {
         const shared = this.shared.get(msg.id)

@@ -2,7 +2,7 @@
 import { formatMessage, type KilnError } from './diagnostics.js'
 import type { BuildResult } from './build.js'
 import type { EntrySize } from './report/entry-sizes.js'
-import { formatChange, formatSize } from './report/sizes.js'
+import { formatChange, formatSize } from './report/size-units.js'
 
 export type ReportMode = 'text' | 'json' | 'quiet'
 

@@ -3,8 +3,12 @@
 // cost of a rebuild that changed nothing. Same integrity, same bytes, same gzip size, as long
 // as zlib is the same: its version is part of the file, and a file that fails any check is
 // ignored (it only ever saves time, like cache.ts's state).
-import zlib from 'node:zlib'
+import { createRequire } from 'node:module'
+import type zlib from 'node:zlib'
 import { readKept, writeKept } from '../kept-file.js'
+
+// zlib loads the first time a size is not kept: a rebuild that changed nothing never needs it.
+const require = createRequire(import.meta.url)
 
 const FILE = 'gzip-sizes-v1.json'
 
@@ -32,7 +36,7 @@ export class GzipSizes {
       this.used.set(integrity!, kept)
       return kept
     }
-    const n = zlib.gzipSync(bytes(), { level: 9 }).length
+    const n = (require('node:zlib') as typeof zlib).gzipSync(bytes(), { level: 9 }).length
     if (integrity) {
       this.used.set(integrity, n)
       this.added = true

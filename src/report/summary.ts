@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { BudgetResult } from './budgets.js'
 import type { EntrySize } from './entry-sizes.js'
-import { formatChange, formatSize } from './sizes.js'
+import { formatChange, formatSize } from './size-units.js'
 
 /** `base`: what the change is against, as the table's note says it. */
 export function summaryMarkdown(sizes: EntrySize[], base: string, budgets: BudgetResult[] = []): string {

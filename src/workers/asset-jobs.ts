@@ -11,7 +11,7 @@ import type { CompressJob, CompressResult, Job, JobResult, JobStats, Staged } fr
 import { variantsOf } from './variants.js'
 
 export type * from './job-types.js'
-export { isCompressible } from './variants.js'
+export { isCompressible } from './compressible.js'
 
 /**
  * Runs a job. A job that fails removes every temp file it created and reports the path it

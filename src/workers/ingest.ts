@@ -9,7 +9,8 @@ import path from 'node:path'
 import { integrity as integrityOf, staticFileName } from '../fingerprint.js'
 import { copyHashingSync, digestFileSync, failedJob, forgetTemps, jobError, mkdirOnce, writeTempSync } from './job-files.js'
 import type { IngestBatchResult, IngestItem, IngestJob, IngestResult, JobStats, Staged } from './job-types.js'
-import { isCompressible, variantsOf } from './variants.js'
+import { variantsOf } from './variants.js'
+import { isCompressible } from './compressible.js'
 
 /** Above this size a file is copied a chunk at a time rather than read whole. */
 export const STREAM_ABOVE = 4 * 1024 * 1024

@@ -158,13 +158,6 @@ async function saveToCache(cached: string, from: string | null, cacheDir: string
   }
 }
 
-const COMPRESSIBLE = new Set(['.js', '.mjs', '.cjs', '.css', '.svg', '.json', '.html', '.htm', '.txt', '.xml', '.wasm', '.csv', '.md', '.webmanifest', '.ttf', '.otf', '.eot', '.ico', '.bmp'])
-
-export function isCompressible(file: string, sourceMaps: boolean): boolean {
-  const ext = path.posix.extname(file).toLowerCase()
-  return COMPRESSIBLE.has(ext) || (sourceMaps && ext === '.map')
-}
-
 function tap(fn: (chunk: Buffer) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
