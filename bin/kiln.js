@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import v8 from 'node:v8'
 
@@ -10,7 +11,8 @@ import v8 from 'node:v8'
 // little later. Set here, for the command alone: the library API never touches the flags
 // of the process that imports it.
 v8.setFlagsFromString('--interrupt-budget=540672')
-const { main } = await import('../dist/cli.js')
+// The CLI bundled into one CommonJS file (src/tools/build-cli.ts): required, it starts sooner than its ~50 ES modules would.
+const { main } = createRequire(import.meta.url)('../dist/cli.cjs')
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -12,6 +12,7 @@ import { buildError, displayPath, KilnError, locate, type Location, type Message
 import { esbuildFailure, fromEsbuild } from './compilers/esbuild-messages.js'
 import { validateConfig, type KilnConfig } from './options.js'
 import { redactCredentials } from './publish-config.js'
+import { esbuildPackage } from './packages.js'
 
 /** Search order: TypeScript first (a project that has one means it), JSON last. */
 export const CONFIG_NAMES = ['kiln.config.ts', 'kiln.config.mts', 'kiln.config.mjs', 'kiln.config.js', 'kiln.config.cjs', 'kiln.config.cts', 'kiln.config.json']
@@ -127,7 +128,7 @@ async function importCompiled(file: string, shown: string, cwd: string, cleanup:
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] }
   try {
     // Loaded only for a TypeScript config: a build with an .mjs or .json config never starts it here.
-    const { build } = await import('esbuild')
+    const { build } = esbuildPackage()
     result = await build({
       entryPoints: [file], outfile: temp, write: false, bundle: true, packages: 'external', platform: 'node',
       format: commonjs ? 'cjs' : 'esm', target: `node${process.versions.node}`, sourcemap: 'external', sourcesContent: false,
@@ -198,7 +199,7 @@ function unprefixed(m: Message): Message {
  */
 async function syntaxError(err: SyntaxError, file: string, shown: string, cwd: string): Promise<KilnError> {
   try {
-    const { build } = await import('esbuild')
+    const { build } = esbuildPackage()
     await build({ entryPoints: [file], write: false, bundle: true, packages: 'external', platform: 'node', format: file.endsWith('.cjs') ? 'cjs' : 'esm', absWorkingDir: cwd, logLevel: 'silent' })
   } catch (parseErr) {
     const messages = esbuildFailure(parseErr)

@@ -24,8 +24,19 @@ export interface Message {
 
 export type ErrorKind = 'build' | 'usage'
 
+/** Marks a KilnError whichever copy of Kiln made it (Symbol.for: one symbol per process). */
+const KILN_ERROR = Symbol.for('kiln-assets.KilnError')
+
 /** Thrown by every Kiln entry point; `errors` holds one or more messages. */
 export class KilnError extends Error {
+  /**
+   * `instanceof KilnError` holds for a KilnError of any copy of Kiln in the process: the CLI
+   * runs from one bundled file (dist/cli.cjs), and a config may import kiln-assets itself.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [KILN_ERROR]?: unknown })[KILN_ERROR] === true
+  }
+
   readonly errors: Message[]
   readonly warnings: Message[]
   readonly kind: ErrorKind
@@ -34,6 +45,7 @@ export class KilnError extends Error {
   constructor(errors: Message[], warnings: Message[] = [], kind: ErrorKind = 'build') {
     super(formatFailure(errors))
     this.name = 'KilnError'
+    Object.defineProperty(this, KILN_ERROR, { value: true })
     this.errors = errors
     this.warnings = warnings
     this.kind = kind

@@ -9,6 +9,7 @@ import { importedCandidates } from './entry-imports.js'
 import { keepScan, keptScan, scanKey } from './entry-scan-cache.js'
 import { representable, TolerantListing } from './file-names.js'
 import { listFiles } from './walk.js'
+import { fastGlob } from './packages.js'
 
 export const SCRIPT_EXTS = ['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']
 const ENTRY_EXTS = ['.js', '.mjs', '.ts', '.tsx', '.jsx', ...STYLE_EXTS]
@@ -189,7 +190,7 @@ function skipped(exclude: string[]): (rel: string) => boolean {
 
 async function matcher(globs: string[], root: string, ignore: string[], warnings: Message[], names: TolerantListing) {
   // Loaded only here: a build without entry globs never needs fast-glob.
-  const { default: fg } = await import('fast-glob')
+  const fg = fastGlob()
   const chosen = new Set<string>()
   for (const glob of globs) {
     const hits = fg.sync(glob, { cwd: root, dot: false, onlyFiles: true, followSymbolicLinks: true, ignore, fs: names.adapter })

@@ -10,6 +10,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type * as esbuild from 'esbuild'
+import { esbuildPackage } from './packages.js'
 
 /** What esbuild can parse without Kiln's compilers (Sass and Less candidates are only ever targets). */
 const PARSED = /\.(m?js|jsx|ts|tsx|css)$/i
@@ -79,7 +80,7 @@ export async function importedCandidates(candidates: string[], cwd: string): Pro
       })
     },
   }
-  const { build } = await import('esbuild')
+  const { build } = esbuildPackage()
   try {
     await build({
       absWorkingDir: cwd,

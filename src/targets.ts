@@ -9,6 +9,7 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import type { AcceptedPlugin } from 'postcss'
 import { buildError, displayPath } from './diagnostics.js'
+import { autoprefixerPackage, browserslistPackage } from './packages.js'
 
 export interface Targets {
   queries: string[]
@@ -49,7 +50,7 @@ function readField(pkg: string): unknown {
 }
 
 export async function resolveTargets(cwd: string): Promise<Targets> {
-  const { default: browserslist } = await import('browserslist')
+  const browserslist = browserslistPackage()
   let queries: string[]
   let list: string[]
   try {
@@ -77,7 +78,7 @@ export async function resolveTargets(cwd: string): Promise<Targets> {
 
 /** One autoprefixer for the queries, for every stylesheet of a build: building one costs ~100 ms of prefix tables. */
 export async function prefixerFor(targets: Targets): Promise<AcceptedPlugin> {
-  const { default: autoprefixer } = await import('autoprefixer')
+  const autoprefixer = autoprefixerPackage()
   return autoprefixer({ overrideBrowserslist: targets.queries })
 }
 

@@ -7,6 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { AcceptedPlugin, Parser, ProcessOptions, Stringifier, Syntax } from 'postcss'
 import { buildError, displayPath } from '../diagnostics.js'
+import { postcssLoadConfig } from '../packages.js'
 
 export interface UserPostcss {
   /** The config file, or null when the project has none. */
@@ -88,7 +89,7 @@ async function load(file: string, projectRoot: string, env: 'production' | 'deve
   const shown = displayPath(file, projectRoot)
   let config: LoadedConfig
   try {
-    const { default: postcssrc } = await import('postcss-load-config')
+    const postcssrc = postcssLoadConfig()
     // Searching the found file's directory with its name first gives exactly that file.
     const rc = postcssrc as unknown as (ctx: object, dir: string, options: object) => Promise<LoadedConfig>
     config = await rc({ env, cwd: projectRoot }, path.dirname(file), { searchPlaces: [path.basename(file)], stopDir: path.dirname(file) })

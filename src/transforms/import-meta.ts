@@ -10,6 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import * as esbuild from 'esbuild'
 import { Job } from './job.js'
+import { loadEsmOnly } from './esm-only.js'
 import { glob } from './glob.js'
 import { importMetaProperty, importMetaUrlArgument, mentionsImportMeta, parseScript, walk, type Node } from './parse.js'
 import { PLUGIN_PREFIX, type TransformRun } from './run.js'
@@ -30,13 +31,14 @@ export function importMetaPlugin(run: TransformRun, ancestry: string[]): esbuild
         if (bytes.indexOf('meta') < 0) return undefined
         const text = bytes.toString('utf8')
         if (!mentionsImportMeta(text)) return undefined
+        const { parsers, MagicString } = await loadEsmOnly()
         let ast: Node
         try {
-          ast = parseScript(text, args.path)
+          ast = parseScript(text, args.path, parsers)
         } catch (err) {
           return unparsable(args.path, text, err as SyntaxError & { pos?: number }, build)
         }
-        const job = new Job(run, args.path, text, ancestry)
+        const job = new Job(run, args.path, text, ancestry, MagicString)
         const work: Promise<void>[] = []
         walk(ast, (node) => {
           if (node.type === 'NewExpression') {

@@ -3,7 +3,7 @@
 // and the messages, each at the file:line:col of the node it is about.
 import path from 'node:path'
 import type * as esbuild from 'esbuild'
-import MagicString from 'magic-string'
+import type MagicString from 'magic-string'
 import { locate } from '../diagnostics.js'
 import type { Node } from './parse.js'
 import type { TransformRun } from './run.js'
@@ -25,8 +25,10 @@ export class Job {
     readonly text: string,
     /** Entries of the nested builds this file is bundled in (cycle detection). */
     readonly ancestry: string[],
+    /** The editor class (esm-only.ts loads it). */
+    Editor: typeof MagicString,
   ) {
-    this.code = new MagicString(text)
+    this.code = new Editor(text)
     this.vendored = file.split(path.sep).includes('node_modules')
   }
 

@@ -3,8 +3,8 @@
 // itself, so Kiln parses a file again, only when it mentions import.meta, to find
 // new URL(…, import.meta.url), new Worker(…), new SharedWorker(…) and import.meta.glob(…)
 // as syntax: a string or a comment that looks like them is never one.
-import * as acorn from 'acorn'
-import { tsPlugin } from '@sveltejs/acorn-typescript'
+import type * as acorn from 'acorn'
+import type { Parsers } from './esm-only.js'
 
 /** A node of the ESTree AST (acorn's shape, TypeScript nodes included), read loosely. */
 export interface Node {
@@ -13,9 +13,6 @@ export interface Node {
   end: number
   [key: string]: unknown
 }
-
-const TS = acorn.Parser.extend(tsPlugin())
-const TSX = acorn.Parser.extend(tsPlugin({ jsx: true }))
 
 const OPTIONS: acorn.Options = {
   ecmaVersion: 'latest',
@@ -34,12 +31,12 @@ export function mentionsImportMeta(text: string): boolean {
 }
 
 /** Parses a script by its extension; throws acorn's SyntaxError (with `pos`) when it cannot. */
-export function parseScript(text: string, file: string): Node {
+export function parseScript(text: string, file: string, { JS, TS, TSX }: Parsers): Node {
   const ext = /\.([cm]?[jt]sx?)$/i.exec(file)?.[1]?.toLowerCase() ?? 'js'
   if (ext.endsWith('x')) return TSX.parse(text, OPTIONS) as unknown as Node
   if (ext.includes('t')) return TS.parse(text, OPTIONS) as unknown as Node
   try {
-    return acorn.parse(text, OPTIONS) as unknown as Node
+    return JS.parse(text, OPTIONS) as unknown as Node
   } catch {
     // JSX in a .js file (some apps configure esbuild's jsx loader for .js).
     return TSX.parse(text, OPTIONS) as unknown as Node

@@ -11,6 +11,7 @@ import { KilnError, type Message } from '../diagnostics.js'
 import { defineLocation, defineTable, loadPublicEnv, nodeEnvOf } from './env.js'
 import { jsxSettings, productionJsxPlugin } from './jsx.js'
 import { commonjsSources, esmSourcesPlugin } from './module-type.js'
+import { esbuildPackage } from '../packages.js'
 
 const LOCKFILES = ['package-lock.json', 'node_modules/.package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb']
 
@@ -75,7 +76,7 @@ export function scriptSettings(i: ScriptSettingsInput): ScriptSettings {
  */
 export async function checkDefine(define: Record<string, string>, configFile: string | null, cwd: string): Promise<void> {
   if (!Object.keys(define).length) return
-  const { transform } = await import('esbuild')
+  const { transform } = esbuildPackage()
   try {
     await transform('', { define })
   } catch {
