@@ -40,6 +40,12 @@ export interface CompileRecord {
   key: string
   /** Every file the compile read and every probe that found nothing (content-inputs.ts). */
   inputs: InputRecord[]
+  /**
+   * Files the outputs name that the build does not discover on its own (a font in
+   * node_modules, as `_/…`), relative to the project root: they join the artifact again
+   * whenever this record is reused. Absent: none.
+   */
+  statics?: string[]
   entries: CompiledEntry[]
   files: CompiledFile[]
   warnings: Message[]
@@ -58,8 +64,9 @@ type StaticRecord = [number, number, number, string, Variant[] | null, string | 
 /**
  * The shape of the state, part of its identity: a state of another shape is ignored. 2: a
  * static file's record holds its integrity alone (its name derives from that, not from a SHA-256).
+ * 3: a compile record lists the statics outside the root its outputs name (CompileRecord.statics).
  */
-const FORMAT = 2
+const FORMAT = 3
 
 export interface RemoteCacheStats {
   hits: number

@@ -70,6 +70,8 @@ export async function compile(context: BuildContext): Promise<Compiled> {
   let pending: Unit[] = []
   const read: string[] = []
   const take = (unit: Unit, reused: { record: CompileRecord; outputs: Output[] }, bytes = new Map<string, Buffer>()) => {
+    // What the outputs name outside the discovered statics is fingerprinted and written again, as when they were compiled.
+    for (const rel of reused.record.statics ?? []) void context.statics.lookup(absoluteInput(rel, config.cwd))
     cache.rememberCompile(unit.id, reused.record, bytes)
     read.push(...filesRead(reused.record, config.cwd))
     warnings.push(...reused.record.warnings)
@@ -191,7 +193,7 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
 const RACY_MS = 50
 const RETRIES = 2
 
-async function runUnit({ config, statics, cache, warnings }: BuildContext, unit: Unit, key: string, tools: Tools) {
+async function runUnit({ config, sources, statics, cache, warnings }: BuildContext, unit: Unit, key: string, tools: Tools) {
   // How esbuild ran: a retry from the incremental context after a full build is still a full build.
   let incremental = true
   for (let attempt = 0; ; attempt++) {
@@ -228,7 +230,9 @@ async function runUnit({ config, statics, cache, warnings }: BuildContext, unit:
       throw buildError(`${changed[0]} changed while it was being compiled, ${RETRIES + 1} times`, { file: changed[0], line: 1, column: 0 },
         'build again once it is saved (is something rewriting it on every build?)')
     }
-    const record: CompileRecord = { key, inputs: stats, entries: result.entries, files: outputs.map(({ file, size, integrity }) => ({ file, size, integrity })), warnings: mine }
+    const discovered = new Set(sources.statics.map((s) => s.abs))
+    const extra = [...referenced].filter((p) => !discovered.has(p)).map((p) => relativeInput(p, config.cwd)).sort()
+    const record: CompileRecord = { key, inputs: stats, ...(extra.length ? { statics: extra } : {}), entries: result.entries, files: outputs.map(({ file, size, integrity }) => ({ file, size, integrity })), warnings: mine }
     const bytes = new Map(result.files.map((f) => [f.file, f.bytes]))
     cache.rememberCompile(unit.id, record, bytes)
     cache.remote?.store(record, bytes, unit.id)

@@ -23,8 +23,33 @@ const LEGACY_TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.kiln-tmp$/
 export function tempPath(dest: string, dir?: string): string {
   if (dir === undefined) return path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.kiln-tmp`)
   const tmp = path.join(dir, TEMP_DIR)
-  fs.mkdirSync(tmp, { recursive: true })
-  return path.join(tmp, `${process.pid}.${crypto.randomBytes(6).toString('hex')}`)
+  if (!madeTempDirs.has(tmp)) {
+    fs.mkdirSync(tmp, { recursive: true })
+    madeTempDirs.add(tmp)
+  }
+  return path.join(tmp, `${process.pid}.${nextTempName()}`)
+}
+
+/**
+ * Temp directories this thread has made: thousands of static files are staged per build, and
+ * a mkdir for each was a syscall (two: mkdir, then a stat of what exists) per file. A build's
+ * workers are its own; removeTempDir() forgets the directory it removes on this thread.
+ */
+const madeTempDirs = new Set<string>()
+
+/**
+ * The 12 hex digits after the pid: a random 8 per thread (drawn again every 65,536 names) and a
+ * counter, unique among this process's threads without a call to the system's CSPRNG per file.
+ */
+let namePrefix = ''
+let nameCount = 0x10000
+
+function nextTempName(): string {
+  if (nameCount === 0x10000) {
+    namePrefix = crypto.randomBytes(4).toString('hex')
+    nameCount = 0
+  }
+  return namePrefix + (nameCount++).toString(16).padStart(4, '0')
 }
 
 /** The pid that wrote a temp file at `rel` (relative to its directory, POSIX), or null if it is not one. */
@@ -66,6 +91,7 @@ export function sweepTemps(dir: string): number {
 
 /** Removes `dir`'s temp directory if it is empty (after a build, it is). */
 export function removeTempDir(dir: string): void {
+  madeTempDirs.delete(path.join(dir, TEMP_DIR))
   try {
     fs.rmdirSync(path.join(dir, TEMP_DIR))
   } catch {

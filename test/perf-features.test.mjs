@@ -237,6 +237,39 @@ cache('should give byte-identical output with a deleted, a corrupted or a foreig
   }
 })
 
+cache('should write again, on every rebuild, the files outside the root that a cached stylesheet or script names (a font in node_modules)', async () => {
+  const pkg = {
+    'node_modules/fakefont/package.json': '{ "name": "fakefont", "version": "1.0.0" }\n',
+    'node_modules/fakefont/font.css': '@font-face { font-family: Fake; src: url(./files/fake.woff2) format("woff2") }\n',
+    'node_modules/fakefont/files/fake.woff2': Buffer.from('wOF2 not really a font\n'),
+    'node_modules/fakefont/files/icon.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
+    'assets/site.css': '@import "fakefont/font.css";\nbody { font-family: Fake }\n',
+    'assets/lib/icon.ts': "import icon from 'fakefont/files/icon.svg'\nexport default icon\n",
+    'assets/admin.ts': "import icon from './lib/icon'\nconsole.log(icon)\n",
+  }
+  const reference = textyApp(pkg)
+  const dir = textyApp(pkg)
+  try {
+    await buildJson(reference)
+    const expected = tree(path.join(reference, OUT))
+    const names = Object.keys(expected)
+    assert.ok(names.some((f) => /^_\/fakefont\/files\/fake-[A-Z2-7]{8}\.woff2$/.test(f)), 'the font is in the artifact')
+    assert.ok(names.some((f) => /^_\/fakefont\/files\/icon-[A-Z2-7]{8}\.svg$/.test(f)), 'the icon is in the artifact')
+    await buildJson(dir)
+    for (const label of ['a no-op rebuild', 'a rebuild into an emptied output directory']) {
+      if (label.includes('emptied')) fs.rmSync(path.join(dir, OUT), { recursive: true })
+      const r = await buildJson(dir)
+      assert.is(r.steps.compile, 'skipped', label)
+      const got = tree(path.join(dir, OUT))
+      assert.equal(Object.keys(got).sort(), names.sort(), label)
+      for (const f of names) assert.ok(got[f].equals(expected[f]), `${label}: ${f}`)
+    }
+  } finally {
+    remove(reference)
+    remove(dir)
+  }
+})
+
 cache('should re-hash everything with --verify-cache and report a file whose stat lied', async () => {
   const dir = textyApp()
   try {

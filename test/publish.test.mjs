@@ -7,6 +7,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { spawn } from 'node:child_process'
 import { assetOf, BIN, REPO, kiln, manifestOf, project, remove, sampleApp, write } from './helpers.mjs'
 import { startRgw } from './s3/rgw.mjs'
@@ -63,7 +64,8 @@ Lazy('should keep src/remote out of the build and the runtime (cli.js for publis
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name)
-      if (e.isDirectory()) { if (e.name !== 'remote') walk(p) } else if (/\.c?js$/.test(e.name) && /remote\/|aws4fetch/.test(fs.readFileSync(p, 'utf8'))) importers.push(path.relative(dist, p))
+      // cli.cjs bundles cli.js and everything it imports (src/tools/build-cli.ts): what it loads is checked by running it, below.
+      if (e.isDirectory()) { if (e.name !== 'remote') walk(p) } else if (/\.c?js$/.test(e.name) && e.name !== 'cli.cjs' && /remote\/|aws4fetch/.test(fs.readFileSync(p, 'utf8'))) importers.push(path.relative(dist, p))
     }
   }
   walk(dist)
@@ -74,6 +76,26 @@ Lazy('should keep src/remote out of the build and the runtime (cli.js for publis
   const build = fs.readFileSync(path.join(dist, 'build.js'), 'utf8')
   assert.not.match(build, /^import[^\n]*remote\//m)
   assert.match(build, /if \(config\.cache\.remote\)\s*\{?\s*cache\.remote = \(await import\('\.\/remote\/remote-cache\.js'\)\)/, 'only when a remote cache is configured')
+})
+
+Lazy('should not load the S3 client in kiln build, cold or no-op (the bundled CLI, run)', async () => {
+  const dir = sampleApp()
+  try {
+    const probe = path.join(dir, 'probe.mjs')
+    fs.writeFileSync(probe, `import fs from 'node:fs'
+import { createRequire } from 'node:module'
+const require = createRequire(import.meta.url)
+process.on('exit', () => fs.appendFileSync(process.env.PROBE_LOG, Object.keys(require.cache).filter((k) => /aws4fetch|[\\/]remote[\\/]/.test(k)).join(',') + '\\n'))
+`)
+    const log = path.join(dir, 'probe.log')
+    for (let i = 0; i < 2; i++) {
+      const r = await kiln(['build'], { cwd: dir, env: { NODE_OPTIONS: `--import ${pathToFileURL(probe).href}`, PROBE_LOG: log } })
+      assert.is(r.code, 0, r.stderr)
+    }
+    assert.equal(fs.readFileSync(log, 'utf8'), '\n\n', 'nothing of the S3 client or src/remote loaded, cold or no-op')
+  } finally {
+    remove(dir)
+  }
 })
 Lazy.run()
 

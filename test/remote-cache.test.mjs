@@ -74,10 +74,17 @@ const Shared = suite('remote cache: a second runner compiles nothing')
 Shared('should store every unit from runner A and give runner B (fresh checkout, empty local cache) a byte-identical artifact without compiling', async () => {
   if (!s3) return
   const bucket = await s3.bucket()
-  const a = sampleApp()
-  const b = sampleApp()
+  // A font in node_modules that the stylesheet names: B must write it too, though it compiles nothing.
+  const font = {
+    'node_modules/fakefont/font.css': '@font-face { font-family: Fake; src: url(./fake.woff2) }\n',
+    'node_modules/fakefont/fake.woff2': 'wOF2 not really a font\n',
+    'assets/site.css': '@import "./partials/base.css";\n@import "fakefont/font.css";\n.logo { background: url("images/logo.svg") }\n',
+  }
+  const a = sampleApp(font)
+  const b = sampleApp(font)
   try {
     const first = await ok(a, ['--remote-cache', `s3://${bucket}/ci`])
+    assert.ok(Object.keys(tree(path.join(a, 'public/assets'))).some((f) => /^_\/fakefont\/fake-[A-Z2-7]{8}\.woff2$/.test(f)), 'the font is in A\'s artifact')
     assert.equal(first.steps.compile, ['scripts', 'style:site.css'])
     assert.equal(first.steps.remoteCache, { hits: 0, misses: UNITS, stored: UNITS, rejected: 0 })
     const keys = [...(await s3.list(bucket, 'ci/')).keys()]
@@ -96,12 +103,12 @@ Shared('should store every unit from runner A and give runner B (fresh checkout,
     assert.is(third.steps.compile, 'skipped')
     assert.equal(third.steps.remoteCache, { hits: 0, misses: 0, stored: 0, rejected: 0 })
     // The summary line says where the units came from.
-    const d = sampleApp()
+    const d = sampleApp(font)
     try {
       const text = await kiln(['build', '--remote-cache', `s3://${bucket}/ci`], { cwd: d, env: s3.env })
       printed.push(text.stdout, text.stderr)
       assert.is(text.code, 0)
-      assert.match(text.stdout, `17 written, 0 unchanged; ${UNITS} units from the remote cache, compile skipped)`)
+      assert.match(text.stdout, `${first.written} written, 0 unchanged; ${UNITS} units from the remote cache, compile skipped)`)
     } finally {
       remove(d)
     }

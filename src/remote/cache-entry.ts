@@ -18,6 +18,8 @@ import { integrity } from '../fingerprint.js'
 const MAGIC = 'kiln-cache-entry 1'
 
 export interface Entry {
+  /** As CompileRecord.statics: paths relative to the project root, each one of the unit's inputs. */
+  statics: string[]
   entries: CompiledEntry[]
   files: CompiledFile[]
   warnings: Message[]
@@ -26,20 +28,20 @@ export interface Entry {
 
 export function encodeEntry(contentKey: string, record: CompileRecord, bytes: Map<string, Buffer>): Buffer {
   const files = record.files.map(({ file, size, integrity }) => ({ file, size, integrity }))
-  const json = Buffer.from(JSON.stringify({ key: contentKey, entries: record.entries, files, warnings: record.warnings }))
+  const json = Buffer.from(JSON.stringify({ key: contentKey, statics: record.statics ?? [], entries: record.entries, files, warnings: record.warnings }))
   const body = Buffer.concat([json, ...files.map((f) => bytes.get(f.file)!)])
   return Buffer.concat([Buffer.from(`${MAGIC} ${sha256(body)} ${json.length}\n`), body])
 }
 
 /** The entry, or what is wrong with it (shown in the warning). */
-export function decodeEntry(object: Buffer, contentKey: string): Entry | { problem: string } {
+export function decodeEntry(object: Buffer, contentKey: string, inputs: ReadonlySet<string>): Entry | { problem: string } {
   const nl = object.indexOf(0x0a)
   const header = nl > 0 && nl < 200 ? /^kiln-cache-entry 1 ([0-9a-f]{64}) (\d+)$/.exec(object.subarray(0, nl).toString('latin1')) : null
   if (!header) return { problem: 'it is not a Kiln cache entry (no header)' }
   const body = object.subarray(nl + 1)
   if (sha256(body) !== header[1]) return { problem: 'its checksum does not match (corrupt or truncated)' }
   const jsonLength = Number(header[2])
-  let record: { key?: unknown; entries?: unknown; files?: unknown; warnings?: unknown }
+  let record: { key?: unknown; statics?: unknown; entries?: unknown; files?: unknown; warnings?: unknown }
   try {
     record = JSON.parse(body.subarray(0, jsonLength).toString('utf8')) as typeof record
   } catch {
@@ -47,6 +49,9 @@ export function decodeEntry(object: Buffer, contentKey: string): Entry | { probl
   }
   if (record?.key !== contentKey) return { problem: 'it was stored for other sources (its key does not match)' }
   if (!isFiles(record.files) || !isEntries(record.entries, record.files) || !isWarnings(record.warnings)) return { problem: 'its record is malformed' }
+  // A file the outputs name must be one the unit read: an entry cannot pull any other file of this machine into the artifact.
+  const statics = record.statics ?? []
+  if (!Array.isArray(statics) || !statics.every((s) => typeof s === 'string' && inputs.has(s))) return { problem: 'its record names files its sources did not read' }
   if (jsonLength + record.files.reduce((n, f) => n + f.size, 0) !== body.length) return { problem: 'its length does not match its record' }
   const bytes = new Map<string, Buffer>()
   let at = jsonLength
@@ -55,7 +60,7 @@ export function decodeEntry(object: Buffer, contentKey: string): Entry | { probl
     if (integrity(data) !== f.integrity) return { problem: `${f.file} does not match its integrity` }
     bytes.set(f.file, Buffer.from(data))
   }
-  return { entries: record.entries, files: record.files, warnings: record.warnings, bytes }
+  return { statics: statics as string[], entries: record.entries, files: record.files, warnings: record.warnings, bytes }
 }
 
 /** An output's name is written under the artifact directory (and the local cache): relative, no . or .. segment. */

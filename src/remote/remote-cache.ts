@@ -78,7 +78,7 @@ class RemoteCache implements RemoteUnitCache {
         const key = contentKey(unitKey, inputs)
         const object = await this.client.get(`${this.base}/entries/${key}`)
         if (!object) continue
-        const entry = decodeEntry(object, key)
+        const entry = decodeEntry(object, key, new Set(paths))
         if ('problem' in entry) {
           this.stats.rejected++
           this.warnings.push(message(`The remote cache ${this.name} has a bad entry for ${unit}: ${entry.problem}; ignored it and compiled ${unit} here`, null,
@@ -86,7 +86,7 @@ class RemoteCache implements RemoteUnitCache {
           return null
         }
         this.stats.hits++
-        const record: CompileRecord = { key: unitKey, inputs, entries: entry.entries, files: entry.files, warnings: entry.warnings }
+        const record: CompileRecord = { key: unitKey, inputs, ...(entry.statics.length ? { statics: entry.statics } : {}), entries: entry.entries, files: entry.files, warnings: entry.warnings }
         return { record, bytes: entry.bytes }
       }
       this.stats.misses++
