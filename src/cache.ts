@@ -197,7 +197,10 @@ export class BuildCache {
   }
 
   rememberCompile(unit: string, rec: CompileRecord, bytes: Map<string, Buffer>): void {
-    this.next.compile[unit] = structuredClone(rec)
+    // A copy the caller's later changes cannot reach; the input records (thousands, never
+    // changed once made) are shared rather than cloned one by one.
+    const { key, inputs, ...rest } = rec
+    this.next.compile[unit] = { key, inputs: inputs.slice(), ...structuredClone(rest) }
     if (!this.dir) return
     for (const [file, data] of bytes) {
       const dest = path.join(this.dir, 'outputs', file)

@@ -39,6 +39,10 @@ export class Statics implements StaticTable {
   private readonly cache: BuildCache
   /** --verify: every file and variant goes through a job that hashes what is in place. */
   private readonly verify: boolean
+  /** The compression settings as the cache keys variants by them. */
+  private readonly compressKey: string
+  /** The artifact directory with a separator after it: output names are joined to it thousands of times. */
+  private readonly outPrefix: string
 
   constructor({ config, pool, stage, compress, cache }: Pick<BuildContext, 'config' | 'pool' | 'stage' | 'compress' | 'cache'>) {
     this.root = config.rootDir
@@ -49,6 +53,8 @@ export class Statics implements StaticTable {
     this.compress = compress
     this.cache = cache
     this.verify = config.verify
+    this.compressKey = settingsKey(compress)
+    this.outPrefix = config.outDir.endsWith(path.sep) ? config.outDir : config.outDir + path.sep
   }
 
   /** Starts fingerprinting every discovered static file; resolves when all are done. */
@@ -123,12 +129,9 @@ export class Statics implements StaticTable {
    * Synchronous on purpose: thousands of stats through promises cost more than the stats.
    */
   private inPlace(file: string, size: number, variants: Variant[]): boolean {
-    const sizeOf = (f: string) => fs.statSync(path.join(this.outDir, f), { throwIfNoEntry: false })?.size
+    // An output name is relative and normalized (no '.', '..' or '//'), so a join needs no normalizing.
+    const sizeOf = (f: string) => fs.statSync(this.outPrefix + f, { throwIfNoEntry: false })?.size
     return sizeOf(file) === size && variants.every((v) => sizeOf(v.file) === v.size)
-  }
-
-  private get compressKey(): string {
-    return settingsKey(this.compress)
   }
 
   private count(r: JobStats) {
