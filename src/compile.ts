@@ -164,7 +164,8 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
           await checkDefine(config.define, config.configFile, config.cwd)
           const { compileScripts } = await import('./compilers/javascript.js')
           // Called, not awaited, before the stylesheets go on: esbuild has the build once this returns.
-          return compileScripts(scripts, { ...common(tools, statics), scripts: settings, postcssConfig: tools.postcssConfig, styleTools: tools.styles }, warnings, session)
+          const listedScripts = [...sources.entries, ...sources.modules].filter((f) => f.kind === 'script').map((f) => f.abs)
+          return compileScripts(scripts, { ...common(tools, statics), scripts: settings, postcssConfig: tools.postcssConfig, styleTools: tools.styles, listedScripts }, warnings, session)
         } finally {
           tools.startedScripts()
         }

@@ -34,11 +34,21 @@ export interface Sources {
   warnings: Message[]
 }
 
+/** Kinds by lower-case extension; every other extension is a static file's. */
+const KINDS = new Map<string, SourceKind>([...STYLE_EXTS.map((e) => [e, 'style'] as const), ...SCRIPT_EXTS.map((e) => [e, 'script'] as const)])
+
 export function kindOf(file: string): SourceKind {
-  const ext = path.extname(file).toLowerCase()
-  if (STYLE_EXTS.includes(ext)) return 'style'
-  if (SCRIPT_EXTS.includes(ext)) return 'script'
-  return 'static'
+  return KINDS.get(extensionOf(file)) ?? 'static'
+}
+
+/**
+ * path.extname(file).toLowerCase(), for the thousands of names a walk lists: '' when the base
+ * name has no dot after its first character ('.env', 'Makefile').
+ */
+function extensionOf(file: string): string {
+  const dot = file.lastIndexOf('.')
+  const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf(path.sep))
+  return dot > slash + 1 ? file.slice(dot).toLowerCase() : ''
 }
 
 /** The compiled output's extension for an entry: `.js` for scripts, `.css` for stylesheets. */
@@ -68,11 +78,11 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   listed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const errors: Message[] = []
   const warnings: Message[] = []
-  const files = representable(listed, root, names, cwd, errors, (f) => kindOf(f) === 'script').map((e) => ({ logical: e.path, abs: e.abs, size: e.stats.size, mtimeMs: e.stats.mtimeMs, ino: e.stats.ino, kind: kindOf(e.path) }))
+  const files = representable(listed, root, names, cwd, errors, (f) => kindOf(f) === 'script').map((e): SourceFile => ({ logical: e.path, abs: e.abs, size: e.stats.size, mtimeMs: e.stats.mtimeMs, ino: e.stats.ino, kind: kindOf(e.path) }))
   // Without a symbolic link below the root, every file is where its path says: nothing to resolve.
   if (links.size) checkInsideRoot(files, root, realRoot, cwd, errors, warnings)
 
-  const chosen = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings, names) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(path.extname(f.logical).toLowerCase())
+  const chosen = entryGlobs ? await matcher(entryGlobs, root, ignore, warnings, names) : (f: SourceFile) => !f.logical.includes('/') && ENTRY_EXTS.includes(extensionOf(f.logical))
   // Type declarations are modules the type checker reads; they never compile to anything.
   // Sass partials (_x.scss) exist to be @used; they are never entries.
   const isEntry = (f: SourceFile) => chosen(f) && !/\.d\.[mc]?ts$/.test(f.logical) && !/(^|\/)_[^/]*\.s[ac]ss$/i.test(f.logical)
@@ -80,7 +90,7 @@ export async function discover(root: string, entryGlobs: string[] | null, exclud
   const modules: SourceFile[] = []
   const statics: SourceFile[] = []
   for (const f of files) {
-    const unsupported = UNSUPPORTED[path.extname(f.logical).toLowerCase()]
+    const unsupported = f.kind === 'static' ? UNSUPPORTED[extensionOf(f.logical)] : undefined
     if (unsupported) {
       // Never silently copied as if it were a static file.
       const entryLike = entryGlobs ? chosen({ ...f, kind: 'style' }) : !f.logical.includes('/')

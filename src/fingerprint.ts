@@ -6,6 +6,7 @@ import path from 'node:path'
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 export const HASH_LENGTH = 8
 const HASHED = new RegExp(`^(.+)-([A-Z2-7]{${HASH_LENGTH}})((?:\\.[^./]+)*)$`)
+const MAYBE_HASHED = new RegExp(`-[A-Z2-7]{${HASH_LENGTH}}(?:\\.|$)`)
 
 /** 8 base32 characters of the SHA-256 of the given bytes (40 bits). */
 export function contentHash(...parts: (Buffer | string)[]): string {
@@ -123,6 +124,8 @@ export interface ParsedName {
 
 /** Inverse of fingerprintName on a basename or path; null when the name carries no fingerprint. */
 export function parseFingerprint(file: string): ParsedName | null {
+  // What HASHED needs somewhere, found without its backtracking: discover asks it of every file.
+  if (!MAYBE_HASHED.test(file)) return null
   const dir = path.posix.dirname(file)
   const base = path.posix.basename(file)
   const m = HASHED.exec(base)

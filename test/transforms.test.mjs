@@ -72,6 +72,26 @@ urls('should name the fingerprinted file, relative to the entry and to a lazy ch
   }
 })
 
+urls('should see import.meta in every script the build reads: listed, in a dot directory, outside the root, after plain ones', async () => {
+  // Kiln reads the listed scripts for import.meta before esbuild starts and has esbuild call back only for those and for
+  // scripts the walk of the root never listed: each of these must still be rewritten.
+  const { dir, r, m } = await built({
+    'assets/app.ts': "export { a } from './lib/plain'\nexport { b } from './.hidden/b'\nexport { c } from '../shared/c'\nexport const d = new URL('./images/dot.png', import.meta.url).href\n",
+    'assets/lib/plain.ts': "export { a } from './deeper'\n",
+    'assets/lib/deeper.ts': "export const a: string = new URL('../images/dot.png', import.meta.url).href\n",
+    'assets/.hidden/b.ts': "export const b: string = new URL('../images/dot.png', import.meta.url).href\n",
+    'shared/c.ts': "export const c: string = new URL('../assets/images/dot.png', import.meta.url).href\n",
+    'assets/images/dot.png': PNG,
+  })
+  try {
+    assert.is(r.code, 0, r.stderr)
+    const mod = await run(dir, m, 'app.ts')
+    for (const k of ['a', 'b', 'c', 'd']) assert.is(fileOf(mod[k], out(dir)), m.assets['images/dot.png'], k)
+  } finally {
+    remove(dir)
+  }
+})
+
 urls('should leave look-alikes in strings and comments, and data:/http:/#fragment URLs, as written', async () => {
   const { dir, r, m } = await built({
     'assets/app.ts': [

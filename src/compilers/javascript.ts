@@ -19,6 +19,7 @@ import type { ScriptSettings } from '../transforms/scripts.js'
 import { wrapUserPlugins } from '../transforms/user-plugins.js'
 import { transformPlugins, urlModule } from '../transforms/asset-transforms.js'
 import { modulesOf, sourceName } from './metafile-modules.js'
+import { scanImportMeta } from '../transforms/import-meta-scan.js'
 
 export interface ScriptOptions extends Omit<StyleOptions, keyof StyleTools> {
   outDir: string
@@ -29,6 +30,8 @@ export interface ScriptOptions extends Omit<StyleOptions, keyof StyleTools> {
   postcssConfig: string | null
   /** The CSS tools, loaded once per build by the first stylesheet a script imports: a build of scripts alone never loads postcss. */
   styleTools: () => Promise<StyleTools>
+  /** Every script the walk of the root listed (absolute): read for import.meta before a one-off build (import-meta-scan.ts). */
+  listedScripts?: string[]
 }
 
 /** Stylesheets a script may import; `.module.*` ones are CSS Modules (esbuild's local-css loader). */
@@ -78,7 +81,14 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
       result = await session.scripts!.context.rebuild()
       state = states.get(session.scripts!.context)!
     } else {
-      result = await esbuild.build(buildOptions(entries, o, () => o.statics, state))
+      // One build: the app's scripts were read for import.meta first, so esbuild waits on JS only for those that use it.
+      const scan = o.listedScripts ? scanImportMeta(o.listedScripts, o.root, o.ignore) : null
+      result = await esbuild.build(buildOptions(entries, o, () => o.statics, state, scan?.filter))
+      // A script under the root that the walk did not list (made since) was passed over unread: build again, reading every script.
+      if (scan && Object.keys(result.metafile.inputs).some((p) => scan.missed(path.resolve(o.root, p)))) {
+        state = { inputs: new Set(), placeholders: new UrlPlaceholders(), styleTools: o.styleTools }
+        result = await esbuild.build(buildOptions(entries, o, () => o.statics, state))
+      }
     }
   } catch (err) {
     const failure = esbuildFailure(err)
@@ -100,7 +110,7 @@ function userConfigStamp(o: ScriptOptions): string {
   }
 }
 
-function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => StaticLookup, state: PluginState): esbuild.BuildOptions & { metafile: true; write: false } {
+function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => StaticLookup, state: PluginState, importMetaFilter?: RegExp): esbuild.BuildOptions & { metafile: true; write: false } {
   return {
     // Paths esbuild prints into the output (comments, names in the [hash]) are relative to its working directory:
     // the source root, so the same sources give the same bytes from any working directory.
@@ -132,7 +142,7 @@ function buildOptions(entries: SourceFile[], o: ScriptOptions, statics: () => St
     //     in a "type": "commonjs" package, the app's own files resolved past the package type (transforms/module-type.ts).
     plugins: [
       ...transformPlugins({
-        cwd: o.cwd, workDir: o.root, root: o.root, outDir: o.outDir, statics, placeholders: state.placeholders, addInput: (file) => state.inputs.add(file),
+        cwd: o.cwd, workDir: o.root, root: o.root, outDir: o.outDir, statics, placeholders: state.placeholders, addInput: (file) => state.inputs.add(file), importMetaFilter,
         // A nested build (a worker, a stylesheet by ?url/?inline) gets its own Kiln plugin: this one's onStart would clear `state`.
         kilnPlugin: () => {
           const nested: PluginState = { inputs: new Set(), placeholders: state.placeholders, styleTools: () => state.styleTools() }

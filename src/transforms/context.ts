@@ -20,6 +20,11 @@ export interface TransformContext {
   placeholders: UrlPlaceholders
   /** Records a file the build read that esbuild's metafile does not list (for the build cache and kiln watch). */
   addInput(abs: string): void
+  /**
+   * The scripts whose import.meta the transforms must see (import-meta-scan.ts), as esbuild's
+   * onLoad filter; without it, every script (kiln watch: an edit may add import.meta anywhere).
+   */
+  importMetaFilter?: RegExp
   /** A fresh instance of Kiln's own plugin for a nested build, and the set of files it reads. */
   kilnPlugin(): { plugin: esbuild.Plugin; inputs: Set<string> }
 }

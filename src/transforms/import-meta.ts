@@ -23,7 +23,7 @@ export function importMetaPlugin(run: TransformRun, ancestry: string[]): esbuild
   return {
     name: `${PLUGIN_PREFIX}import-meta`,
     setup(build) {
-      build.onLoad({ filter: /\.[cm]?[jt]sx?$/, namespace: 'file' }, async (args) => {
+      build.onLoad({ filter: run.ctx.importMetaFilter ?? /\.[cm]?[jt]sx?$/, namespace: 'file' }, async (args) => {
         if (args.suffix) return undefined
         // Every script passes through here: a synchronous read and a byte search first (measured:
         // fs.promises.readFile for each of 1,500 modules cost a third more CPU than the whole build).
