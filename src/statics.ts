@@ -57,11 +57,27 @@ export class Statics implements StaticTable {
     this.outPrefix = config.outDir.endsWith(path.sep) ? config.outDir : config.outDir + path.sep
   }
 
-  /** Starts fingerprinting every discovered static file; resolves when all are done. */
+  /** Discovered files not handed to the workers yet (addAll), by path: a lookup of one takes it at once. */
+  private listed: Map<string, SourceFile> | null = null
+  private settling = false
+
+  /**
+   * Fingerprints every discovered static file; resolves when all are done. They are queued
+   * once the event loop turns: a cold build's compile has by then handed esbuild its scripts,
+   * which wait on nothing but CPU, while queueing thousands of files and starting the worker
+   * threads is main-thread work that would come first. A lookup before that takes its file
+   * as the discovered file it is (its logical name), never as a stranger.
+   */
   addAll(files: SourceFile[]): Promise<StaticAsset[]> {
-    const all = Promise.all(files.map((f) => this.add(f.abs, f.logical, f)))
-    this.flush(true)
-    return all
+    const listed = (this.listed = new Map(files.map((f) => [f.abs, f])))
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.listed = null
+      // The build failed before the event loop turned: nothing is queued.
+      if (this.settling) return []
+      const all = Promise.all(files.map((f) => this.byPath.get(f.abs) ?? this.add(f.abs, f.logical, listed.get(f.abs)!)))
+      this.flush(true)
+      return all as Promise<StaticAsset[]>
+    })
   }
 
   /** Full batches waiting to be sent, and the one being filled (with how many bytes it holds). */
@@ -150,9 +166,10 @@ export class Statics implements StaticTable {
   lookup(abs: string): Promise<StaticAsset | null> {
     const known = this.byPath.get(abs)
     if (known) return known
-    const stat = statIfAny(abs)
-    if (!stat?.isFile()) return Promise.resolve(null)
-    const pending = this.add(abs, null, stat)
+    const listed = this.listed?.get(abs)
+    const stat = listed ?? statIfAny(abs)
+    if (!stat || (stat instanceof fs.Stats && !stat.isFile())) return Promise.resolve(null)
+    const pending = this.add(abs, listed ? listed.logical : null, stat)
     // Lookups come in bursts (a stylesheet's url()s): they share a batch, sent on the next turn.
     if (this.batch.length + this.batches.length === 1) setImmediate(() => this.flush(false))
     return pending
@@ -169,8 +186,9 @@ export class Statics implements StaticTable {
     return list.filter((a): a is StaticAsset => a !== null).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
   }
 
-  /** Waits for every job started so far, successful or not (before removing temp files). */
+  /** Waits for every job started so far, successful or not (before removing temp files); starts no more. */
   async settle(): Promise<void> {
+    this.settling = true
     await Promise.allSettled(this.byPath.values())
   }
 }

@@ -6,7 +6,7 @@
 // (queries.ts), `import` picks one export. Patterns and options must be literals; anything
 // else, an unknown option or query, is an error at the call.
 import path from 'node:path'
-import fg from 'fast-glob'
+import { fastGlob } from '../packages.js'
 import { queryKind, SUPPORTED_QUERIES } from './queries.js'
 import type { Job } from './job.js'
 import { staticString, unwrap, type Node } from './parse.js'
@@ -26,7 +26,7 @@ export function glob(job: Job, call: Node): void {
   const files = new Map<string, string>()
   const negative = patterns.filter((p) => p.startsWith('!')).map((p) => absolutePattern(job, p.slice(1)))
   for (const p of patterns.filter((p) => !p.startsWith('!'))) {
-    const matches = fg.sync(absolutePattern(job, p), {
+    const matches = fastGlob().sync(absolutePattern(job, p), {
       ignore: [...negative, ...(options.exhaustive ? [] : ['**/node_modules/**'])],
       dot: options.exhaustive, onlyFiles: true, absolute: true,
     })
@@ -142,7 +142,7 @@ export function absolutePattern(job: Job, pattern: string): string {
   // Leading ../ segments move the base, so only the base is escaped and the rest stays a pattern.
   const m = /^(?:\.\.?\/)+/.exec(rel)
   const dir = path.resolve(base, m ? m[0] : '.')
-  return `${fg.convertPathToPattern(dir)}/${rel.slice(m ? m[0].length : 0)}`
+  return `${fastGlob().convertPathToPattern(dir)}/${rel.slice(m ? m[0].length : 0)}`
 }
 
 function keyOf(job: Job, abs: string, fromRoot: boolean): string {

@@ -8,7 +8,7 @@
 import { localReference } from '../css/references.js'
 import { fileUrl, SCRIPT_EXT } from './asset-url.js'
 import { resolveFrom, type Job } from './job.js'
-import fg from 'fast-glob'
+import { fastGlob } from '../packages.js'
 import path from 'node:path'
 import { absolutePattern, specifier } from './glob.js'
 import { staticString, unwrap, type Node } from './parse.js'
@@ -43,7 +43,7 @@ async function dynamicUrl(job: Job, tpl: Node): Promise<void> {
     ])
     return
   }
-  const files = fg.sync(absolutePattern(job, pattern), { onlyFiles: true, absolute: true, ignore: ['**/node_modules/**'] }).map((f) => path.resolve(f)).sort()
+  const files = fastGlob().sync(absolutePattern(job, pattern), { onlyFiles: true, absolute: true, ignore: ['**/node_modules/**'] }).map((f) => path.resolve(f)).sort()
   const entries: string[] = []
   for (const abs of files) {
     if (abs === job.file || SCRIPT_EXT.test(abs)) continue
