@@ -16,7 +16,7 @@ import { findPostcssConfig, loadPostcssConfig } from './compilers/postcss-config
 import type { StyleTools } from './compilers/style-pipeline.js'
 import { VERSION } from './version.js'
 import { resolutionInputs } from './resolution-inputs.js'
-import { ABSENT, absoluteInput, InputStats, recordInput, relativeInput } from './content-inputs.js'
+import { ABSENT, absoluteInput, InputStats, recordInput, relativeInput, type InputRecord } from './content-inputs.js'
 import { integrity } from './fingerprint.js'
 import { checkDefine, scriptSettings, type ScriptSettings } from './transforms/scripts.js'
 import { nodeEnvOf } from './transforms/env.js'
@@ -54,7 +54,8 @@ interface Unit {
   key?: string
   /** Files that change the unit's output besides those its compiler reports (.env files, tsconfig). */
   inputs?: string[]
-  compile: (tools: Tools, statics: StaticLookup, warnings: Message[]) => Promise<CompileResult & { incremental?: boolean }>
+  /** `hashes`: where the compiler records the sha256 of files it reads (by path), for the unit's input records. */
+  compile: (tools: Tools, statics: StaticLookup, warnings: Message[], hashes: Map<string, string>) => Promise<CompileResult & { incremental?: boolean }>
 }
 
 export async function compile(context: BuildContext): Promise<Compiled> {
@@ -79,7 +80,8 @@ export async function compile(context: BuildContext): Promise<Compiled> {
     outputs.push(...reused.outputs)
   }
   // The walk's stats of every listed file: a unit's inputs are checked without stat'ing them again.
-  const listed = new InputStats([...sources.entries, ...sources.modules, ...sources.statics])
+  const listedFiles = new Map([...sources.entries, ...sources.modules, ...sources.statics].map((f) => [f.abs, f]))
+  const listed = new InputStats(listedFiles.values())
   for (const unit of units) {
     const reused = reuse(cache.compile(unit.id, unitKey(base, unit), config.outDir, config.cwd, listed), config, cache)
     if (reused) take(unit, reused)
@@ -105,7 +107,7 @@ export async function compile(context: BuildContext): Promise<Compiled> {
       targets, postcssConfig, scriptsStarted, startedScripts,
       styles: () => (styles ??= Promise.all([prefixerFor(targets), loadPostcssConfig(config.cwd, mode)]).then(([prefixer, user]) => ({ prefixer, user }))),
     }
-    const settled = await Promise.allSettled(pending.map((unit) => runUnit(context, unit, unitKey(base, unit), tools)))
+    const settled = await Promise.allSettled(pending.map((unit) => runUnit(context, unit, unitKey(base, unit), tools, listedFiles)))
     // A PostCSS config that cannot load is the build's one error, reported once (not per stylesheet), as when it loaded before every unit.
     await styles
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? errorsOf(s.reason) : []))
@@ -145,9 +147,9 @@ function unitKey(base: string, unit: Unit): string {
 }
 
 function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
-  const common = ({ targets }: Tools, statics: StaticLookup) => ({
+  const common = ({ targets }: Tools, statics: StaticLookup, contentHashes: Map<string, string>) => ({
     cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics,
-    strict: config.strict, inlineLimit: config.inlineLimit, ignore: [config.outDir, path.resolve(config.cwd, config.cacheDir)],
+    strict: config.strict, inlineLimit: config.inlineLimit, ignore: [config.outDir, path.resolve(config.cwd, config.cacheDir)], contentHashes,
   })
   const scripts = sources.entries.filter((e) => e.kind === 'script')
   const units: Unit[] = []
@@ -159,13 +161,13 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
       entries: scripts,
       key: settings.key,
       inputs: settings.inputs,
-      compile: async (tools, statics, warnings) => {
+      compile: async (tools, statics, warnings, hashes) => {
         try {
           await checkDefine(config.define, config.configFile, config.cwd)
           const { compileScripts } = await import('./compilers/javascript.js')
           // Called, not awaited, before the stylesheets go on: esbuild has the build once this returns.
           const listedScripts = [...sources.entries, ...sources.modules].filter((f) => f.kind === 'script').map((f) => f.abs)
-          return compileScripts(scripts, { ...common(tools, statics), scripts: settings, postcssConfig: tools.postcssConfig, styleTools: tools.styles, listedScripts }, warnings, session)
+          return compileScripts(scripts, { ...common(tools, statics, hashes), scripts: settings, postcssConfig: tools.postcssConfig, styleTools: tools.styles, listedScripts }, warnings, session)
         } finally {
           tools.startedScripts()
         }
@@ -176,10 +178,10 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
     units.push({
       id: `style:${style.logical}`,
       entries: [style],
-      compile: async (tools, statics, warnings) => {
+      compile: async (tools, statics, warnings, hashes) => {
         await tools.scriptsStarted
         const [{ compileStylesheet }, styles] = await Promise.all([import('./compilers/stylesheet.js'), tools.styles()])
-        return compileStylesheet(style, { ...common(tools, statics), ...styles, sourcemap: config.cssSourcemap }, warnings, new Set())
+        return compileStylesheet(style, { ...common(tools, statics, hashes), ...styles, sourcemap: config.cssSourcemap }, warnings, new Set())
       },
     })
   }
@@ -194,16 +196,17 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
 const RACY_MS = 50
 const RETRIES = 2
 
-async function runUnit({ config, sources, statics, cache, warnings }: BuildContext, unit: Unit, key: string, tools: Tools) {
+async function runUnit({ config, sources, statics, cache, warnings }: BuildContext, unit: Unit, key: string, tools: Tools, listed: ReadonlyMap<string, SourceFile>) {
   // How esbuild ran: a retry from the incremental context after a full build is still a full build.
   let incremental = true
   for (let attempt = 0; ; attempt++) {
     const mine: Message[] = []
     const referenced = new Set<string>()
+    const hashes = new Map<string, string>()
     const started = Date.now()
     let result: Awaited<ReturnType<Unit['compile']>>
     try {
-      result = await unit.compile(tools, statics.tracking(referenced), mine)
+      result = await unit.compile(tools, statics.tracking(referenced), mine, hashes)
     } catch (err) {
       warnings.push(...mine)
       throw err
@@ -215,7 +218,13 @@ async function runUnit({ config, sources, statics, cache, warnings }: BuildConte
     const inputs = new Set([...read, ...resolutionInputs(read, config.cwd), ...projectFiles(config, tools.postcssConfig), ...(unit.inputs ?? [])])
     // Inputs include paths a url() or import named that lead nowhere (through a file, too long, a loop): recorded as absent.
     const known = cache.knownInputs()
-    const stats = [...inputs].sort().map((p) => recordInput(p, config.cwd, known))
+    // A listed file the compiler hashed as it read it: the walk's stat (taken before that read) with that hash.
+    const fresh = new Map<string, InputRecord>()
+    for (const [abs, hash] of hashes) {
+      const f = listed.get(abs)
+      if (f) fresh.set(abs, [relativeInput(abs, config.cwd), f.size, f.mtimeMs, f.ino, hash])
+    }
+    const stats = [...inputs].sort().map((p) => recordInput(p, config.cwd, known, fresh))
     // A time stamp in the future (an unpacked archive, clock skew) is no edit during this build.
     const finished = Date.now()
     const racy = stats.filter(([, , mtimeMs]) => mtimeMs >= started - RACY_MS && mtimeMs <= finished + RACY_MS)

@@ -29,15 +29,16 @@ export function absoluteInput(rel: string, cwd: string): string {
 }
 
 /**
- * One input's record now. `known` holds earlier records by relative path: one whose stat is
- * unchanged gives its hash without a read. The stat is taken before the read, so an edit
+ * One input's record now. `known` holds earlier records by relative path, `fresh` this
+ * build's own by absolute path (a file hashed as the compiler read it, with the walk's stat
+ * from before that read): one whose stat is unchanged gives its hash without a read. The stat is taken before the read, so an edit
  * made meanwhile shows as a changed stat next time instead of hiding behind this hash.
  */
-export function recordInput(abs: string, cwd: string, known?: ReadonlyMap<string, InputRecord>): InputRecord {
+export function recordInput(abs: string, cwd: string, known?: ReadonlyMap<string, InputRecord>, fresh?: ReadonlyMap<string, InputRecord>): InputRecord {
   const rel = relativeInput(abs, cwd)
   const s = statIfAny(abs)
   if (!s || !(s.isFile() || s.isDirectory())) return [rel, -1, 0, 0, ABSENT]
-  const prev = known?.get(rel)
+  const prev = fresh?.get(abs) ?? known?.get(rel)
   if (prev && sameStat(prev, s)) return [rel, s.size, s.mtimeMs, s.ino, prev[4]]
   return [rel, s.size, s.mtimeMs, s.ino, hashOf(abs, s.isDirectory())]
 }
@@ -96,6 +97,11 @@ export function checkInputs(records: readonly InputRecord[], cwd: string, verify
 function statOf(abs: string): fs.Stats | undefined {
   const s = statIfAny(abs)
   return s && (s.isFile() || s.isDirectory()) ? s : undefined
+}
+
+/** sha256 hex of bytes, as an input's record holds it (a compiler that read a file hashes it there, sparing a second read). */
+export function contentHashOf(bytes: Uint8Array | string): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex')
 }
 
 /** A unit's content key: its key (options, tools, listing) and each input's path and hash, sorted by path. */

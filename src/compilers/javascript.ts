@@ -82,7 +82,7 @@ export async function compileScripts(entries: SourceFile[], o: ScriptOptions, wa
       state = states.get(session.scripts!.context)!
     } else {
       // One build: the app's scripts were read for import.meta first, so esbuild waits on JS only for those that use it.
-      const scan = o.listedScripts ? scanImportMeta(o.listedScripts, o.root, o.ignore) : null
+      const scan = o.listedScripts ? scanImportMeta(o.listedScripts, o.root, o.ignore, o.contentHashes) : null
       result = await esbuild.build(buildOptions(entries, o, () => o.statics, state, scan?.filter))
       // A script under the root that the walk did not list (made since) was passed over unread: build again, reading every script.
       if (scan && Object.keys(result.metafile.inputs).some((p) => scan.missed(path.resolve(o.root, p)))) {

@@ -51,6 +51,8 @@ export interface StyleOptions extends StyleTools {
   statics: StaticLookup
   /** Directories never recorded as inputs (the artifact directory and the cache: they change every build). */
   ignore: string[]
+  /** Where files read are hashed as they are read (sha256 by path): the unit's input records take them instead of reading again. */
+  contentHashes?: Map<string, string>
 }
 
 export interface StyleRun {
@@ -73,7 +75,7 @@ export async function runStylePipeline(run: StyleRun, o: StyleOptions, warnings:
   const errors: Message[] = []
   const kilnImports: AcceptedPlugin = {
     postcssPlugin: 'kiln-imports',
-    Once: (root) => inlineImports(root, run.file, { cwd: o.cwd, root: o.root, publicPath: o.publicPath, files: inputs }),
+    Once: (root) => inlineImports(root, run.file, { cwd: o.cwd, root: o.root, publicPath: o.publicPath, files: inputs, hashes: o.contentHashes }),
   }
   const imports = run.inlineImports ? [kilnImports] : []
   const urls = { ...o, outDir: run.outDir, placeholders: run.placeholders, warnings, errors }
@@ -110,8 +112,8 @@ async function parseSource(run: StyleRun, o: StyleOptions, warnings: Message[], 
   const parser = o.user.parser && ('parse' in o.user.parser ? o.user.parser.parse : o.user.parser)
   if (!pre) {
     inputs.add(run.file)
-    if (!parser) return parseStylesheet(run.file, o.cwd)
-    return parse(parser as (css: string, opts: object) => Root, readStylesheet(run.file, o.cwd), { from: run.file }, o)
+    if (!parser) return parseStylesheet(run.file, o.cwd, o.contentHashes)
+    return parse(parser as (css: string, opts: object) => Root, readStylesheet(run.file, o.cwd, o.contentHashes), { from: run.file }, o)
   }
   for (const f of pre.inputs) inputs.add(f)
   warnings.push(...pre.warnings)

@@ -2,8 +2,10 @@
 import fs from 'node:fs'
 import postcss, { CssSyntaxError, type Root } from 'postcss'
 import { buildError, displayPath, KilnError } from '../diagnostics.js'
+import { contentHashOf } from '../content-inputs.js'
 
-export function readStylesheet(abs: string, cwd: string): string {
+/** `hashes`: where the sha256 of the bytes read is recorded, by path (a compile unit's inputs need it). */
+export function readStylesheet(abs: string, cwd: string, hashes?: Map<string, string>): string {
   let bytes: Buffer
   try {
     bytes = fs.readFileSync(abs)
@@ -11,6 +13,7 @@ export function readStylesheet(abs: string, cwd: string): string {
     const e = err as NodeJS.ErrnoException
     throw buildError(`Cannot read ${displayPath(abs, cwd)}: ${e.code ?? e.message}`, null, e.code === 'EACCES' ? 'check the file permissions' : undefined)
   }
+  hashes?.set(abs, contentHashOf(bytes))
   return decode(bytes, displayPath(abs, cwd))
 }
 
@@ -50,8 +53,8 @@ function firstInvalidByte(bytes: Buffer): number {
   }
   return Math.max(0, bytes.length - 1)
 }
-export function parseStylesheet(abs: string, cwd: string): Root {
-  const text = readStylesheet(abs, cwd)
+export function parseStylesheet(abs: string, cwd: string, hashes?: Map<string, string>): Root {
+  const text = readStylesheet(abs, cwd, hashes)
   try {
     return postcss.parse(text, { from: abs })
   } catch (err) {

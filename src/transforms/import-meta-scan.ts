@@ -7,6 +7,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { mentionsImportMeta } from './parse.js'
+import { contentHashOf } from '../content-inputs.js'
 
 export interface ImportMetaScan {
   /** esbuild's onLoad filter (Go regexp syntax): the files whose import.meta uses Kiln must see. */
@@ -23,12 +24,14 @@ const EXT = '\\.[cCmM]?[jJtT][sS][xX]?$'
 
 /**
  * `scripts`: the app's scripts the walk listed (absolute); `root`: where the walk started;
- * `skipped`: directories under it that the walk did not enter (the artifact directory, the cache).
+ * `skipped`: directories under it that the walk did not enter (the artifact directory, the cache);
+ * `hashes`: where the sha256 of each file read is recorded (the unit's inputs need them, and
+ * this is the one read of most of them).
  * The filter's syntax means the same to JavaScript and to Go: escaped punctuation and
  * character classes, no flags.
  */
-export function scanImportMeta(scripts: string[], root: string, skipped: string[]): ImportMetaScan {
-  const hits = scripts.filter(mentions)
+export function scanImportMeta(scripts: string[], root: string, skipped: string[], hashes?: Map<string, string>): ImportMetaScan {
+  const hits = scripts.filter((file) => mentions(file, hashes))
   const scanned = new Set(scripts)
   // Never read by the walk, so never passed over: in node_modules or a dot directory, in a skipped directory, or outside the root.
   const unlisted = [String.raw`^.*[\\/]node_modules[\\/]`, String.raw`^.*[\\/]\.`, ...skipped.map((d) => `^${literal(withSep(d))}`), `^${notStartingWith(withSep(root))}`]
@@ -37,13 +40,14 @@ export function scanImportMeta(scripts: string[], root: string, skipped: string[
   return { filter: new RegExp(parts.join('|')), scanned, missed: (abs) => SCRIPT.test(abs) && !scanned.has(abs) && !unlistedTest.test(abs) }
 }
 
-function mentions(file: string): boolean {
+function mentions(file: string, hashes?: Map<string, string>): boolean {
   let bytes: Buffer
   try {
     bytes = fs.readFileSync(file)
   } catch {
     return true // unreadable now: the transform's own read reports it
   }
+  hashes?.set(file, contentHashOf(bytes))
   return bytes.indexOf('meta') >= 0 && mentionsImportMeta(bytes.toString('utf8'))
 }
 
