@@ -19,6 +19,7 @@ import { NO_PROGRESS, type Counts } from './progress.js'
 import { budgetsFail, checkSizes } from './report/size-step.js'
 import type { BudgetResult } from './report/budgets.js'
 import type { EntrySize } from './report/entry-sizes.js'
+import { GzipSizes } from './report/gzip-sizes.js'
 
 export interface BuildSteps {
   /** 'skipped' when every compile unit came from the cache; else the units compiled ('scripts', 'style:site.css'). */
@@ -98,6 +99,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     // --verify checks the artifact directory; it changes nothing compiled, so it stays out of the compile cache's key.
     const compiled = await step('compile', () => compile({ ...context, config: { ...config, verify: false } }))
     failOnStrictWarnings(config, warnings)
+    // The size step's gzip sizes of new scripts and stylesheets, computed on libuv's threads meanwhile.
+    const gzip = GzipSizes.open(cache.dir)
+    gzip.prefetch(compiled.outputs.flatMap((o) => (o.bytes && /\.(m?js|css)$/.test(o.file) ? [{ integrity: o.integrity, bytes: o.bytes }] : [])))
     await fingerprinting
     // Before compressing: a wrong output found here gets its right bytes, which its variants are made from.
     await stageOutputs(config.outDir, compiled.outputs, stage, config.cwd, config.verify, (o) => cache.compiledBytes(o))
@@ -105,7 +109,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const referenced = await statics.all()
     const written = await step('write', () => stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
-    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report, cacheDir: cache.dir }))
+    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report, cacheDir: cache.dir, gzip }))
     // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
     const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
     warnings.push(...repaired.map(repairMessage))

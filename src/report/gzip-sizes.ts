@@ -29,9 +29,40 @@ export class GzipSizes {
     return new GzipSizes(dir, valid(readKept(dir, FILE)))
   }
 
-  /** The gzip size (level 9) of the bytes with this integrity: kept, or `bytes()` compressed now. */
+  /** Sizes being computed on libuv's threads (prefetch), by integrity. */
+  private readonly pending = new Map<string, Promise<void>>()
+  private readonly computed = new Map<string, number>()
+
+  /**
+   * Starts compressing, off the main thread, files whose sizes the size step will want (a
+   * build's new scripts and stylesheets): level 9 is slow, and by the time that step runs
+   * the rest of the build has given libuv's threads the time. Kept sizes are not redone.
+   */
+  prefetch(files: { integrity: string; bytes: Buffer }[]): void {
+    const { gzip } = require('node:zlib') as typeof zlib
+    for (const f of files) {
+      if (this.used.has(f.integrity) || f.integrity in this.known || this.pending.has(f.integrity)) continue
+      this.pending.set(f.integrity, new Promise<void>((resolve) => gzip(f.bytes, { level: 9 }, (err, out) => {
+        if (!err) this.computed.set(f.integrity, out.length)
+        resolve() // a failure leaves it to of(), which compresses synchronously and throws there
+      })))
+    }
+  }
+
+  /** Waits for every prefetch started. */
+  async ready(): Promise<void> {
+    await Promise.all(this.pending.values())
+  }
+
+  /** The gzip size (level 9) of the bytes with this integrity: kept, prefetched, or `bytes()` compressed now. */
   of(integrity: string | undefined, bytes: () => Buffer): number {
     const kept = integrity ? (this.used.get(integrity) ?? this.known[integrity]) : undefined
+    const prefetched = integrity === undefined ? undefined : this.computed.get(integrity)
+    if (kept === undefined && prefetched !== undefined) {
+      this.used.set(integrity!, prefetched)
+      this.added = true
+      return prefetched
+    }
     if (kept !== undefined) {
       this.used.set(integrity!, kept)
       return kept

@@ -25,7 +25,8 @@ export interface SizeCheck {
  */
 export async function checkSizes(budgets: Budgets, fail: boolean, manifest: Manifest, entries: CompiledEntry[], outDir: string, warnings: Message[], summary: SummarySettings): Promise<SizeCheck> {
   const base = baseManifest(summary, outDir, warnings)
-  const gzip = GzipSizes.open(summary.cacheDir)
+  const gzip = summary.gzip ?? GzipSizes.open(summary.cacheDir)
+  await gzip.ready()
   const sizes = entrySizes(entries.map((e) => e.logical), manifest, outDir, base.manifest, base.dir, gzip)
   // Loaded only with budgets: measuring them reads source maps (a decoder a build without budgets never needs).
   const { results, over, unmatched } = Object.keys(budgets).length
@@ -57,6 +58,8 @@ export interface SummarySettings {
   report: boolean
   /** Where gzip sizes are kept between builds (report/gzip-sizes.ts); null: nowhere. */
   cacheDir: string | null
+  /** The kept sizes, opened (and prefetched) by the build; else opened here from cacheDir. */
+  gzip?: GzipSizes
 }
 
 /** --compare's manifest (a warning when it cannot be read: a first run has no base), else the live one. */
