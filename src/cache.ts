@@ -65,8 +65,9 @@ type StaticRecord = [number, number, number, string, Variant[] | null, string | 
  * The shape of the state, part of its identity: a state of another shape is ignored. 2: a
  * static file's record holds its integrity alone (its name derives from that, not from a SHA-256).
  * 3: a compile record lists the statics outside the root its outputs name (CompileRecord.statics).
+ * 4: a static file among a unit's inputs is hashed as its SRI value (content-inputs.ts).
  */
-const FORMAT = 3
+const FORMAT = 4
 
 export interface RemoteCacheStats {
   hits: number

@@ -9,7 +9,7 @@ import { KilnError, buildError, type Message } from './diagnostics.js'
 import type { CompiledEntry, CompileResult } from './compilers/types.js'
 import { keyOf, type BuildCache, type CompiledFile, type CompileRecord } from './cache.js'
 import type { ResolvedConfig } from './config.js'
-import type { SourceFile, Sources } from './discover.js'
+import { kindOf, type SourceFile, type Sources } from './discover.js'
 import type { BuildContext, BuildSession, Output, StaticLookup } from './context.js'
 import { prefixerFor, resolveTargets, targetInputs, toolVersions, type Targets } from './targets.js'
 import { findPostcssConfig, loadPostcssConfig } from './compilers/postcss-config.js'
@@ -218,12 +218,18 @@ async function runUnit({ config, sources, statics, cache, warnings }: BuildConte
     const inputs = new Set([...read, ...resolutionInputs(read, config.cwd), ...projectFiles(config, tools.postcssConfig), ...(unit.inputs ?? [])])
     // Inputs include paths a url() or import named that lead nowhere (through a file, too long, a loop): recorded as absent.
     const known = cache.knownInputs()
-    // A listed file the compiler hashed as it read it: the walk's stat (taken before that read) with that hash.
+    // A listed file the compiler hashed as it read it: the walk's stat (taken before that read) with that hash;
+    // a listed static file it named: with the SRI value the workers computed from their read of it.
     const fresh = new Map<string, InputRecord>()
-    for (const [abs, hash] of hashes) {
+    const hashed = (abs: string, hash: string) => {
       const f = listed.get(abs)
       if (f) fresh.set(abs, [relativeInput(abs, config.cwd), f.size, f.mtimeMs, f.ino, hash])
     }
+    // (A compiler's hash is a sha256: of a script or a stylesheet, as content-inputs.ts hashes those.)
+    for (const [abs, hash] of hashes) if (kindOf(abs) !== 'static') hashed(abs, hash)
+    const named = [...referenced].filter((abs) => listed.get(abs)?.kind === 'static')
+    const assets = await Promise.all(named.map((abs) => statics.lookup(abs).catch(() => null)))
+    named.forEach((abs, i) => assets[i] && hashed(abs, assets[i]!.integrity))
     const stats = [...inputs].sort().map((p) => recordInput(p, config.cwd, known, fresh))
     // A time stamp in the future (an unpacked archive, clock skew) is no edit during this build.
     const finished = Date.now()

@@ -9,12 +9,13 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { statIfAny } from './walk.js'
-import { keyOf } from './fingerprint.js'
+import { integrity, keyOf } from './fingerprint.js'
+import { kindOf } from './discover.js'
 
 /** The hash of a path that holds nothing (a probe that found no file, an input since deleted). */
 export const ABSENT = 'absent'
 
-/** [path relative to the project root (POSIX), size, mtimeMs, ino, sha256 hex or ABSENT]; an absent path has size -1. */
+/** [path relative to the project root (POSIX), size, mtimeMs, ino, sha256 hex, a static file's SRI value, or ABSENT]; an absent path has size -1. */
 export type InputRecord = [string, number, number, number, string]
 
 export function relativeInput(abs: string, cwd: string): string {
@@ -114,9 +115,16 @@ function sameStat(rec: InputRecord, s: ListedStat): boolean {
   return rec[1] === s.size && rec[2] === s.mtimeMs && rec[3] === s.ino
 }
 
-/** A file's sha256; a directory's is of its sorted entries (name and kind): adding or removing a file changes it. */
+/**
+ * A file's sha256; a directory's is of its sorted entries (name and kind): adding or removing
+ * a file changes it. A static file (by its name: neither a script nor a stylesheet) is hashed
+ * as its SRI value instead, which the workers computed as they copied it: a build records the
+ * images its stylesheets name without reading them again, and every runner of a remote cache
+ * hashes each input the same way.
+ */
 function hashOf(abs: string, isDir: boolean): string {
   try {
+    if (!isDir && kindOf(abs) === 'static') return integrity(fs.readFileSync(abs))
     const h = crypto.createHash('sha256')
     if (isDir) h.update(JSON.stringify(fs.readdirSync(abs, { withFileTypes: true }).map((e) => `${e.isDirectory() ? 'd' : 'f'}:${e.name}`).sort()))
     else h.update(fs.readFileSync(abs))
