@@ -62,7 +62,9 @@ export class Stage {
     const fail = (err: unknown, p: string) => fileError(Object.assign(err as NodeJS.ErrnoException, { path: p }), cwd)
     const moves: Staged[] = []
     for (const s of this.staged) {
-      if (s.replaces !== undefined || !fs.existsSync(s.dest)) moves.push(s)
+      // A worker staged its file right after finding nothing at `dest` (or the wrong bytes: `replaces`),
+      // under this build's lock, and every output name is one file's: no need to look again.
+      if (s.replaces !== undefined || s.synced || !fs.existsSync(s.dest)) moves.push(s)
       else await fs.promises.rm(s.temp, { force: true }).catch((err) => Promise.reject(fail(err, s.dest)))
     }
     // A worker that wrote a static file fsynced it then, while it had it open.
