@@ -98,6 +98,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     fingerprinting.catch(() => {})
     // --verify checks the artifact directory; it changes nothing compiled, so it stays out of the compile cache's key.
     const compiled = await step('compile', () => compile({ ...context, config: { ...config, verify: false } }))
+    // compile starts them as soon as esbuild has the scripts; a build whose scripts were cached starts them here.
+    staticFiles.start()
     failOnStrictWarnings(config, warnings)
     // The size step's gzip sizes of new scripts and stylesheets, computed on libuv's threads meanwhile.
     const gzip = GzipSizes.open(cache.dir)

@@ -97,6 +97,8 @@ export async function compile(context: BuildContext): Promise<Compiled> {
       return !hit
     })
   }
+  // The static files start now unless the scripts compile: then once esbuild has them (unitsOf).
+  if (!pending.some((u) => u.id === 'scripts')) context.statics.start()
   if (pending.length) {
     // Targets, the PostCSS config and the compilers load only when something is compiled.
     const targets = await resolveTargets(config.cwd)
@@ -146,7 +148,7 @@ function unitKey(base: string, unit: Unit): string {
   return keyOf(unit.key === undefined ? [base, unit.id, entries] : [base, unit.id, entries, unit.key])
 }
 
-function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
+function unitsOf({ config, sources, warnings, session, statics: table }: BuildContext): Unit[] {
   const common = ({ targets }: Tools, statics: StaticLookup, contentHashes: Map<string, string>) => ({
     cwd: config.cwd, root: config.rootDir, outDir: config.outDir, publicPath: config.publicPath, minify: config.minify, sourcemap: config.sourcemap, targets, statics,
     strict: config.strict, inlineLimit: config.inlineLimit, ignore: [config.outDir, path.resolve(config.cwd, config.cacheDir)], contentHashes,
@@ -170,6 +172,7 @@ function unitsOf({ config, sources, warnings, session }: BuildContext): Unit[] {
           return compileScripts(scripts, { ...common(tools, statics, hashes), scripts: settings, postcssConfig: tools.postcssConfig, styleTools: tools.styles, listedScripts }, warnings, session)
         } finally {
           tools.startedScripts()
+          table.start()
         }
       },
     })

@@ -27,4 +27,6 @@ export interface StaticTable extends StaticLookup {
   readonly stats: JobStats & { cached: number }
   /** A view that records every file looked up through it (a compile unit's inputs). */
   tracking(into: Set<string>): StaticLookup
+  /** Starts fingerprinting the discovered files (statics.ts): compile calls it once esbuild has the scripts. */
+  start(): void
 }

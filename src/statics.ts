@@ -18,6 +18,9 @@ import { statIfAny } from './walk.js'
 
 const BATCH_FILES = 32
 const BATCH_BYTES = 1024 * 1024
+/** At most this much to hash and copy, and no worker thread started yet: done on this thread (Pool.runHere). */
+const HERE_FILES = 400
+const HERE_BYTES = 8 * 1024 * 1024
 
 /** What becomes of one file sent in a batch: its result, its own error, or the whole job's. */
 type BatchOutcome = IngestBatchResult['results'][number] | Error
@@ -59,25 +62,32 @@ export class Statics implements StaticTable {
 
   /** Discovered files not handed to the workers yet (addAll), by path: a lookup of one takes it at once. */
   private listed: Map<string, SourceFile> | null = null
+  private begin: (() => void) | null = null
   private settling = false
 
   /**
-   * Fingerprints every discovered static file; resolves when all are done. They are queued
-   * once the event loop turns: a cold build's compile has by then handed esbuild its scripts,
-   * which wait on nothing but CPU, while queueing thousands of files and starting the worker
-   * threads is main-thread work that would come first. A lookup before that takes its file
-   * as the discovered file it is (its logical name), never as a stranger.
+   * Fingerprints every discovered static file once start() is called; resolves when all are
+   * done. A cold build's compile calls it as soon as it has handed esbuild its scripts (which
+   * then wait on nothing but CPU), rather than queueing thousands of files and starting the
+   * worker threads first. A lookup before then takes its file as the discovered file it is
+   * (its logical name), never as a stranger.
    */
   addAll(files: SourceFile[]): Promise<StaticAsset[]> {
     const listed = (this.listed = new Map(files.map((f) => [f.abs, f])))
-    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+    return new Promise<void>((resolve) => (this.begin = resolve)).then(() => {
       this.listed = null
-      // The build failed before the event loop turned: nothing is queued.
+      // The build failed before the statics started: nothing is queued.
       if (this.settling) return []
       const all = Promise.all(files.map((f) => this.byPath.get(f.abs) ?? this.add(f.abs, f.logical, listed.get(f.abs)!)))
       this.flush(true)
       return all as Promise<StaticAsset[]>
     })
+  }
+
+  /** Starts what addAll queued (again: nothing). */
+  start(): void {
+    this.begin?.()
+    this.begin = null
   }
 
   /** Full batches waiting to be sent, and the one being filled (with how many bytes it holds). */
@@ -136,7 +146,10 @@ export class Statics implements StaticTable {
     this.batch = []
     this.batchBytes = 0
     const jobs: IngestJob[] = batches.map((b) => ({ kind: 'ingest', files: b.map((w) => w.item), outDir: this.outDir, compress: this.compress, verify: this.verify }))
-    const results = shared ? this.pool.runShared<IngestBatchResult>(jobs) : jobs.map((j) => this.pool.run<IngestBatchResult>(j))
+    const files = batches.reduce((n, b) => n + b.length, 0)
+    const bytes = batches.reduce((n, b) => b.reduce((m, w) => m + (w.item.known ? 0 : w.item.size), n), 0)
+    const results = !this.pool.started && files <= HERE_FILES && bytes <= HERE_BYTES ? this.pool.runHere<IngestBatchResult>(jobs)
+      : shared ? this.pool.runShared<IngestBatchResult>(jobs) : jobs.map((j) => this.pool.run<IngestBatchResult>(j))
     results.forEach((r, i) => r.then((r) => batches[i]!.forEach((w, k) => w.done(r.results[k]!)), (err: Error) => batches[i]!.forEach((w) => w.done(err))))
   }
 
@@ -189,6 +202,7 @@ export class Statics implements StaticTable {
   /** Waits for every job started so far, successful or not (before removing temp files); starts no more. */
   async settle(): Promise<void> {
     this.settling = true
+    this.start()
     await Promise.allSettled(this.byPath.values())
   }
 }
