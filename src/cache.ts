@@ -2,14 +2,13 @@
 // builds). It only ever saves time: the state file carries a checksum and its identity
 // (Kiln's version and the options), and anything that fails a check is ignored, so a
 // missing, corrupt, foreign or stale cache gives exactly the bytes a cold build gives.
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Fingerprint, Variant } from './workers/asset-jobs.js'
 import type { CompiledEntry } from './compilers/types.js'
 import type { Message } from './diagnostics.js'
 import { tempPath } from './temp.js'
-import { integrity } from './fingerprint.js'
+import { integrity, sha256Hex } from './fingerprint.js'
 import { checkInputs, type InputRecord, type InputStats } from './content-inputs.js'
 
 // v2: compile inputs are content (content-inputs.ts), keyed without absolute paths.
@@ -226,7 +225,7 @@ export class BuildCache {
       fs.mkdirSync(this.dir, { recursive: true })
       const file = path.join(this.dir, STATE)
       const temp = tempPath(file, this.dir)
-      fs.writeFileSync(temp, `${sha256(body)}\n${body}`)
+      fs.writeFileSync(temp, `${sha256Hex(body)}\n${body}`)
       fs.renameSync(temp, file)
     } catch {
       // as above: the next build is slower, never different
@@ -239,7 +238,7 @@ function readState(file: string, identity: string): { state: State; body: string
     const text = fs.readFileSync(file, 'utf8')
     const nl = text.indexOf('\n')
     const body = text.slice(nl + 1)
-    if (nl !== 64 || text.slice(0, 64) !== sha256(body)) return null
+    if (nl !== 64 || text.slice(0, 64) !== sha256Hex(body)) return null
     const state = JSON.parse(body) as State
     const ok = state.identity === identity && state.statics && typeof state.statics === 'object' && state.compile && typeof state.compile === 'object'
     return ok ? { state, body } : null
@@ -256,8 +255,5 @@ function integrityOfFile(file: string): string | null {
   }
 }
 
-function sha256(s: string): string {
-  return crypto.createHash('sha256').update(s).digest('hex')
-}
 
 export { keyOf } from './fingerprint.js'

@@ -81,7 +81,7 @@ export async function compile(context: BuildContext): Promise<Compiled> {
   }
   // The walk's stats of every listed file: a unit's inputs are checked without stat'ing them again.
   const listedFiles = new Map([...sources.entries, ...sources.modules, ...sources.statics].map((f) => [f.abs, f]))
-  const listed = new InputStats(listedFiles.values())
+  const listed = new InputStats(listedFiles)
   for (const unit of units) {
     const reused = reuse(cache.compile(unit.id, unitKey(base, unit), config.outDir, config.cwd, listed), config, cache)
     if (reused) take(unit, reused)

@@ -5,11 +5,10 @@
 // alike), never a path on this machine, an mtime or an inode. The local cache keeps each
 // input's stat beside its hash as a fast path: an unchanged stat trusts the hash, a
 // changed one (touch, a fresh checkout) hashes again, so only a real edit recompiles.
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { statIfAny } from './walk.js'
-import { integrity, keyOf } from './fingerprint.js'
+import { integrity, keyOf, sha256Hex } from './fingerprint.js'
 import { kindOf } from './discover.js'
 
 /** The hash of a path that holds nothing (a probe that found no file, an input since deleted). */
@@ -57,13 +56,14 @@ export interface ListedStat {
  * stat of each input cost a no-op rebuild about a tenth of its time). null: nothing there.
  */
 export class InputStats {
-  private readonly seen = new Map<string, ListedStat | fs.Stats | null>()
+  private readonly seen = new Map<string, fs.Stats | null>()
 
-  constructor(listed: Iterable<ListedStat & { abs: string }> = []) {
-    for (const f of listed) this.seen.set(f.abs, f)
-  }
+  /** `listed`: the walk's files by absolute path (compile.ts's map, used as it is). */
+  constructor(private readonly listed: ReadonlyMap<string, ListedStat> = new Map()) {}
 
   of(abs: string): ListedStat | fs.Stats | null {
+    const known = this.listed.get(abs)
+    if (known) return known
     let s = this.seen.get(abs)
     if (s === undefined) this.seen.set(abs, (s = statOf(abs) ?? null))
     return s
@@ -100,11 +100,6 @@ function statOf(abs: string): fs.Stats | undefined {
   return s && (s.isFile() || s.isDirectory()) ? s : undefined
 }
 
-/** sha256 hex of bytes, as an input's record holds it (a compiler that read a file hashes it there, sparing a second read). */
-export function contentHashOf(bytes: Uint8Array | string): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex')
-}
-
 /** A unit's content key: its key (options, tools, listing) and each input's path and hash, sorted by path. */
 export function contentKey(unitKey: string, records: readonly InputRecord[]): string {
   const pairs = records.map((r) => [r[0], r[4]]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0))
@@ -124,11 +119,8 @@ function sameStat(rec: InputRecord, s: ListedStat): boolean {
  */
 function hashOf(abs: string, isDir: boolean): string {
   try {
-    if (!isDir && kindOf(abs) === 'static') return integrity(fs.readFileSync(abs))
-    const h = crypto.createHash('sha256')
-    if (isDir) h.update(JSON.stringify(fs.readdirSync(abs, { withFileTypes: true }).map((e) => `${e.isDirectory() ? 'd' : 'f'}:${e.name}`).sort()))
-    else h.update(fs.readFileSync(abs))
-    return h.digest('hex')
+    if (isDir) return keyOf(fs.readdirSync(abs, { withFileTypes: true }).map((e) => `${e.isDirectory() ? 'd' : 'f'}:${e.name}`).sort())
+    return kindOf(abs) === 'static' ? integrity(fs.readFileSync(abs)) : sha256Hex(fs.readFileSync(abs))
   } catch {
     return ABSENT // gone or unreadable since the stat: it holds nothing a build could read
   }

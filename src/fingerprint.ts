@@ -17,7 +17,12 @@ export function contentHash(...parts: (Buffer | string)[]): string {
 
 /** A stable hash (hex SHA-256) of any JSON-able value: the one way cache and scan keys are made. */
 export function keyOf(value: unknown): string {
-  return crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex')
+  return sha256Hex(JSON.stringify(value))
+}
+
+/** Hex SHA-256 of bytes or text: keys, an input's content in the build cache, checksums of cache files. */
+export function sha256Hex(data: Uint8Array | string): string {
+  return crypto.createHash('sha256').update(data).digest('hex')
 }
 
 /** The fingerprint for a digest computed elsewhere (e.g. while streaming a file): its first 40 bits in base32. */

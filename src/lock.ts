@@ -20,6 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { buildError, displayPath } from './diagnostics.js'
 import { removeTempDir, sweepTemps } from './temp.js'
+import { sha256Hex } from './fingerprint.js'
 
 export const LOCK_NAME = '.kiln.lock'
 
@@ -134,7 +135,7 @@ function take(file: string, mine: string): State {
  * existing file, and no state ever comes back, since each has its own nonce).
  */
 function replaceStale(file: string, seen: string, next: string): boolean {
-  const claim = `${file}.claim-${crypto.createHash('sha256').update(seen).digest('hex').slice(0, 16)}`
+  const claim = `${file}.claim-${sha256Hex(seen).slice(0, 16)}`
   const mine = JSON.stringify(holder())
   if (!create(claim, mine)) {
     // Another process is taking over: wait for it; if it died mid-way, its claim is stale.

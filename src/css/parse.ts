@@ -2,7 +2,7 @@
 import fs from 'node:fs'
 import postcss, { CssSyntaxError, type Root } from 'postcss'
 import { buildError, displayPath, KilnError } from '../diagnostics.js'
-import { contentHashOf } from '../content-inputs.js'
+import { sha256Hex } from '../fingerprint.js'
 
 /** `hashes`: where the sha256 of the bytes read is recorded, by path (a compile unit's inputs need it). */
 export function readStylesheet(abs: string, cwd: string, hashes?: Map<string, string>): string {
@@ -13,7 +13,7 @@ export function readStylesheet(abs: string, cwd: string, hashes?: Map<string, st
     const e = err as NodeJS.ErrnoException
     throw buildError(`Cannot read ${displayPath(abs, cwd)}: ${e.code ?? e.message}`, null, e.code === 'EACCES' ? 'check the file permissions' : undefined)
   }
-  hashes?.set(abs, contentHashOf(bytes))
+  hashes?.set(abs, sha256Hex(bytes))
   return decode(bytes, displayPath(abs, cwd))
 }
 

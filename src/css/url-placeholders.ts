@@ -7,10 +7,10 @@
 // when the written bytes do (the replacement is a function of the placeholder and the
 // stylesheet's own path), and the source map's columns are shifted by what each
 // replacement added or removed.
-import crypto from 'node:crypto'
 import path from 'node:path'
 import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-codec'
 import { encodePath } from '../runtime/url-path.js'
+import { sha256Hex } from '../fingerprint.js'
 
 const PREFIX = '/__kiln_url__/'
 const PLACEHOLDER = /\/__kiln_url__\/([0-9a-f]{16})/g
@@ -28,7 +28,7 @@ export class UrlPlaceholders {
   private readonly targets = new Map<string, Target>()
 
   for(file: string | null, rest: string): string {
-    const id = crypto.createHash('sha256').update(JSON.stringify([file, rest])).digest('hex').slice(0, 16)
+    const id = sha256Hex(JSON.stringify([file, rest])).slice(0, 16)
     this.targets.set(id, { file, rest })
     return PREFIX + id
   }

@@ -9,11 +9,10 @@
 // record's shape, output names that stay inside the artifact directory, and each output's
 // bytes against its sha384 integrity. The checksum catches accidents, not a malicious
 // writer: who can write the prefix can put code into builds (README, "Remote build cache").
-import crypto from 'node:crypto'
 import type { CompiledEntry } from '../compilers/types.js'
 import type { CompiledFile, CompileRecord } from '../cache.js'
 import type { Message } from '../diagnostics.js'
-import { integrity } from '../fingerprint.js'
+import { integrity, sha256Hex } from '../fingerprint.js'
 
 const MAGIC = 'kiln-cache-entry 1'
 
@@ -30,7 +29,7 @@ export function encodeEntry(contentKey: string, record: CompileRecord, bytes: Ma
   const files = record.files.map(({ file, size, integrity }) => ({ file, size, integrity }))
   const json = Buffer.from(JSON.stringify({ key: contentKey, statics: record.statics ?? [], entries: record.entries, files, warnings: record.warnings }))
   const body = Buffer.concat([json, ...files.map((f) => bytes.get(f.file)!)])
-  return Buffer.concat([Buffer.from(`${MAGIC} ${sha256(body)} ${json.length}\n`), body])
+  return Buffer.concat([Buffer.from(`${MAGIC} ${sha256Hex(body)} ${json.length}\n`), body])
 }
 
 /** The entry, or what is wrong with it (shown in the warning). */
@@ -39,7 +38,7 @@ export function decodeEntry(object: Buffer, contentKey: string, inputs: Readonly
   const header = nl > 0 && nl < 200 ? /^kiln-cache-entry 1 ([0-9a-f]{64}) (\d+)$/.exec(object.subarray(0, nl).toString('latin1')) : null
   if (!header) return { problem: 'it is not a Kiln cache entry (no header)' }
   const body = object.subarray(nl + 1)
-  if (sha256(body) !== header[1]) return { problem: 'its checksum does not match (corrupt or truncated)' }
+  if (sha256Hex(body) !== header[1]) return { problem: 'its checksum does not match (corrupt or truncated)' }
   const jsonLength = Number(header[2])
   let record: { key?: unknown; statics?: unknown; entries?: unknown; files?: unknown; warnings?: unknown }
   try {
@@ -84,6 +83,3 @@ function isWarnings(v: unknown): v is Message[] {
   return Array.isArray(v) && v.every((m: Message) => m !== null && typeof m === 'object' && typeof m.text === 'string' && (m.location === null || typeof m.location === 'object') && Array.isArray(m.notes))
 }
 
-function sha256(b: Uint8Array): string {
-  return crypto.createHash('sha256').update(b).digest('hex')
-}

@@ -14,7 +14,6 @@
 // compiles (its key is then taken, so nothing is overwritten). The remote failing
 // (unreachable, 403, 5xx after retries, no credentials) is one warning naming the remote,
 // never credentials or signed URLs; the build goes on locally and does not ask it again.
-import crypto from 'node:crypto'
 import path from 'node:path'
 import type { CompileRecord, RemoteCacheStats, RemoteHit, RemoteUnitCache } from '../cache.js'
 import type { ResolvedConfig } from '../config.js'
@@ -24,6 +23,7 @@ import { contentKey } from '../content-inputs.js'
 import { decodeEntry, encodeEntry } from './cache-entry.js'
 import { S3Client } from './s3.js'
 import { resolvePublishSettings } from './settings.js'
+import { sha256Hex } from '../fingerprint.js'
 
 /** Lists tried per unit, newest first: each costs a GET and the hashing of files not hashed yet. */
 const MAX_LISTS = 8
@@ -113,7 +113,7 @@ class RemoteCache implements RemoteUnitCache {
     const entry = await this.client.put(`${this.base}/entries/${key}`, encodeEntry(key, record, bytes), headers, true)
     if (entry.status !== 412) this.stats.stored++
     const list = Buffer.from(JSON.stringify(record.inputs.map((i) => i[0]).sort()))
-    await this.client.put(`${this.base}/inputs/${record.key}/${crypto.createHash('sha256').update(list).digest('hex')}`, list, { ...headers, 'Content-Type': 'application/json' }, true)
+    await this.client.put(`${this.base}/inputs/${record.key}/${sha256Hex(list)}`, list, { ...headers, 'Content-Type': 'application/json' }, true)
   }
 
   private record(rel: string): InputRecord {

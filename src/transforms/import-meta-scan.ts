@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { mentionsImportMeta } from './parse.js'
-import { contentHashOf } from '../content-inputs.js'
+import { sha256Hex } from '../fingerprint.js'
 
 export interface ImportMetaScan {
   /** esbuild's onLoad filter (Go regexp syntax): the files whose import.meta uses Kiln must see. */
@@ -47,7 +47,7 @@ function mentions(file: string, hashes?: Map<string, string>): boolean {
   } catch {
     return true // unreadable now: the transform's own read reports it
   }
-  hashes?.set(file, contentHashOf(bytes))
+  hashes?.set(file, sha256Hex(bytes))
   return bytes.indexOf('meta') >= 0 && mentionsImportMeta(bytes.toString('utf8'))
 }
 

@@ -3,7 +3,6 @@
 // the config's define), the JSX runtime, the config's esbuild plugins, and whether the app's
 // own files need resolving past a "type": "commonjs" package.json. Its `key` goes into the
 // compile cache's key and kiln watch's context key; its `inputs` are compile inputs.
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type * as esbuild from 'esbuild'
@@ -12,6 +11,7 @@ import { defineLocation, defineTable, loadPublicEnv, nodeEnvOf } from './env.js'
 import { jsxSettings, productionJsxPlugin } from './jsx.js'
 import { commonjsSources, esmSourcesPlugin } from './module-type.js'
 import { esbuildPackage } from '../packages.js'
+import { sha256Hex } from '../fingerprint.js'
 
 const LOCKFILES = ['package-lock.json', 'node_modules/.package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb']
 
@@ -97,7 +97,7 @@ export async function checkDefine(define: Record<string, string>, configFile: st
 /** The config file's content hash, not its mtime: the same config in another checkout gives the same key (the remote cache). */
 function stamp(file: string | null): string | null {
   try {
-    return file ? crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') : null
+    return file ? sha256Hex(fs.readFileSync(file)) : null
   } catch {
     return null
   }
