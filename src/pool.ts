@@ -118,6 +118,8 @@ export class Pool {
    * (~25 ms alone, several times that beside a build's other threads on two cores).
    */
   runHere<R extends JobResult>(jobs: Job[]): Promise<R>[] {
+    // A rebuild whose files are all in place has no jobs: it never loads the job code (and zlib).
+    if (!jobs.length) return []
     const jobsModule = import('./workers/asset-jobs.js')
     let previous: Promise<unknown> = Promise.resolve()
     return jobs.map((job) => {

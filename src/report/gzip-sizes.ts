@@ -39,9 +39,9 @@ export class GzipSizes {
    * the rest of the build has given libuv's threads the time. Kept sizes are not redone.
    */
   prefetch(files: { integrity: string; bytes: Buffer }[]): void {
-    const { gzip } = require('node:zlib') as typeof zlib
     for (const f of files) {
       if (this.used.has(f.integrity) || f.integrity in this.known || this.pending.has(f.integrity)) continue
+      const { gzip } = require('node:zlib') as typeof zlib
       this.pending.set(f.integrity, new Promise<void>((resolve) => gzip(f.bytes, { level: 9 }, (err, out) => {
         if (!err) this.computed.set(f.integrity, out.length)
         resolve() // a failure leaves it to of(), which compresses synchronously and throws there
