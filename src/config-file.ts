@@ -13,6 +13,7 @@ import { esbuildFailure, fromEsbuild } from './compilers/esbuild-messages.js'
 import { validateConfig, type KilnConfig } from './options.js'
 import { redactCredentials } from './publish-config.js'
 import { esbuildPackage } from './packages.js'
+import { importModule } from './import-module.js'
 
 /** Search order: TypeScript first (a project that has one means it), JSON last. */
 export const CONFIG_NAMES = ['kiln.config.ts', 'kiln.config.mts', 'kiln.config.mjs', 'kiln.config.js', 'kiln.config.cjs', 'kiln.config.cts', 'kiln.config.json']
@@ -107,7 +108,7 @@ async function importSource(file: string, shown: string, cwd: string): Promise<L
   // their cache entry goes too. The URL is never written anywhere.
   delete cjsRequire.cache[file]
   try {
-    const mod = (await import(`${pathToFileURL(file).href}?t=${fs.statSync(file).mtimeMs}`)) as { default?: unknown }
+    const mod = await importModule<{ default?: unknown }>(`${pathToFileURL(file).href}?t=${fs.statSync(file).mtimeMs}`)
     return { exported: mod.default, where: (err) => whereInStack(err, file, shown) }
   } catch (err) {
     if (err instanceof SyntaxError) throw await syntaxError(err, file, shown, cwd)
@@ -152,7 +153,7 @@ async function importCompiled(file: string, shown: string, cwd: string, cleanup:
   const remove = () => fs.rmSync(temp, { force: true })
   cleanup.push(remove)
   try {
-    const mod = (await import(pathToFileURL(temp).href)) as { default?: unknown }
+    const mod = await importModule<{ default?: unknown }>(pathToFileURL(temp).href)
     return { exported: mod.default, where }
   } catch (err) {
     throw failed(err, where(err) ?? { file: shown, line: 1, column: 0 }, [temp, file])

@@ -2,6 +2,7 @@
 // alphabet and length esbuild uses for its [hash], so every file Kiln writes parses alike.
 import crypto from 'node:crypto'
 import path from 'node:path'
+import { importModule } from './import-module.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 export const HASH_LENGTH = 8
@@ -105,7 +106,7 @@ export async function hashStream(algorithm: string, ...streams: NodeJS.ReadableS
   const hash = crypto.createHash(algorithm)
   let size = 0
   // Streams load here, not with the naming rule: most builds never hash a stream.
-  const { pipeline } = await import('node:stream/promises')
+  const { pipeline } = await importModule<typeof import('node:stream/promises')>('node:stream/promises')
   await pipeline(...(streams as [NodeJS.ReadableStream]), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) {
       hash.update(chunk)

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { buildError, type Location, type Message } from '../diagnostics.js'
+import { importModule } from '../import-module.js'
 
 /** What a preprocessor gives: CSS, its source map (sources as absolute paths or file: URLs), and every file it read. */
 export interface Preprocessed {
@@ -82,7 +83,7 @@ export async function preprocess(file: string, o: PreprocessOptions, location: L
   if (!peer) throw missingPeer(p, file, location)
   let mod = modules.get(peer.entry)
   if (!mod) {
-    mod = import(pathToFileURL(peer.entry).href)
+    mod = importModule(pathToFileURL(peer.entry).href)
     modules.set(peer.entry, mod)
   }
   const loaded = (await mod) as { default?: unknown }

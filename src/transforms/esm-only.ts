@@ -6,6 +6,7 @@
 // same way so that the TypeScript plugin extends the very acorn it was written against.
 import type * as Acorn from 'acorn'
 import type MagicStringClass from 'magic-string'
+import { importModule } from '../import-module.js'
 
 export interface Parsers {
   JS: typeof Acorn.Parser
@@ -21,7 +22,7 @@ export interface EsmOnly {
 let loading: Promise<EsmOnly> | undefined
 
 export function loadEsmOnly(): Promise<EsmOnly> {
-  loading ??= Promise.all([import('acorn'), import('@sveltejs/acorn-typescript'), import('magic-string')]).then(([acorn, ts, ms]) => ({
+  loading ??= Promise.all([importModule<typeof import('acorn')>('acorn'), importModule<typeof import('@sveltejs/acorn-typescript')>('@sveltejs/acorn-typescript'), importModule<typeof import('magic-string')>('magic-string')]).then(([acorn, ts, ms]) => ({
     parsers: { JS: acorn.Parser, TS: acorn.Parser.extend(ts.tsPlugin()), TSX: acorn.Parser.extend(ts.tsPlugin({ jsx: true })) },
     MagicString: ms.default,
   }))
