@@ -12,7 +12,7 @@ import { compressOutputs, compressSettings } from './compress.js'
 import { BuildCache, keyOf, type RemoteCacheStats } from './cache.js'
 import { Pool } from './pool.js'
 import { fileError, repairMessage, repairsOf, Stage, stageOutputs, type Repair } from './output.js'
-import { createManifest, MANIFEST_NAME, serializeManifest, writeManifest, type Manifest } from './manifest.js'
+import { createManifest, MANIFEST_NAME, readLiveManifest, serializeManifest, writeManifest, type Manifest } from './manifest.js'
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
 import { NO_PROGRESS, type Counts } from './progress.js'
@@ -111,13 +111,17 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     const referenced = await statics.all()
     const written = await step('write', () => stage.commit(config.cwd))
     const manifest = createManifest(config.publicPath, compiled.entries, compiled.outputs, referenced, variants)
-    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report, cacheDir: cache.dir, gzip }))
+    const text = serializeManifest(manifest)
+    // Read once, for the size step's base and to leave a manifest that is already right as it is.
+    const lastText = readLiveManifest(config.outDir)
+    const last = lastText === text ? manifest : undefined
+    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report, cacheDir: cache.dir, gzip, last }))
     // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
     const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
     warnings.push(...repaired.map(repairMessage))
     // Loaded only when formats are asked for: six modules a build without them never needs.
     warnings.push(...(await step('formats', async () => (config.formats.length ? (await import('./formats/index.js')).writeFormats(config, manifest) : []))))
-    const { path: manifestPath } = await step('manifest', () => writeManifest(config.outDir, serializeManifest(manifest))
+    const { path: manifestPath } = await step('manifest', () => writeManifest(config.outDir, text, lastText)
       .catch((err: NodeJS.ErrnoException) => Promise.reject(fileError(err, config.cwd))))
     await step('cache', () => cache.save())
     const files = Object.keys(manifest.files).length

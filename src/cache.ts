@@ -105,6 +105,13 @@ export class BuildCache {
   /** The state file's body as read, so that a build which changed nothing does not write it again. */
   private readonly prevBody: string | null
   private readonly prev: State | null
+  /**
+   * Whether a record remembered differs from the one read. A build that changed nothing then
+   * has nothing to save, known without serializing three quarters of a megabyte to compare.
+   */
+  private changed = false
+  /** Records compile() handed out as they were read: only their inputs' stats can have moved. */
+  private readonly reused = new WeakSet<CompileRecord>()
 
   private constructor(readonly dir: string | null, read: { state: State; body: string } | null, identity: string, private readonly verify: boolean, private readonly verifyOutputs: boolean) {
     this.prev = read?.state ?? null
@@ -138,6 +145,8 @@ export class BuildCache {
       const cached = this.cachedStatic(key, compress)
       if (cached && cached.integrity !== fp.integrity) this.mismatches.push(key.path)
     }
+    const prev = this.prev?.statics[key.path]
+    if (!prev || prev[0] !== key.size || prev[1] !== key.mtimeMs || prev[2] !== key.ino || prev[3] !== fp.integrity || prev[5] !== compress || !sameVariants(prev[4], variants)) this.changed = true
     this.next.statics[key.path] = [key.size, key.mtimeMs, key.ino, fp.integrity, variants, compress]
   }
 
@@ -155,6 +164,7 @@ export class BuildCache {
     const inputs = checkInputs(prev.inputs, cwd, this.verify, stats)
     if (!inputs) return null
     const rec = { ...prev, inputs }
+    this.reused.add(rec)
     for (const f of rec.files) {
       const out = path.join(outDir, f.file)
       const inOut = fs.statSync(out, { throwIfNoEntry: false })
@@ -181,7 +191,9 @@ export class BuildCache {
   rememberVariants(file: string, variants: Variant[], compress: string): void {
     for (const rec of Object.values(this.next.compile)) {
       const f = rec.files.find((x) => x.file === file)
-      if (f) Object.assign(f, { variants, compress })
+      if (!f) continue
+      if (f.compress !== compress || !sameVariants(f.variants, variants)) this.changed = true
+      Object.assign(f, { variants, compress })
     }
   }
 
@@ -200,6 +212,8 @@ export class BuildCache {
     // A copy the caller's later changes cannot reach; the input records (thousands, never
     // changed once made) are shared rather than cloned one by one.
     const { key, inputs, ...rest } = rec
+    const prev = this.prev?.compile[unit]
+    if (!prev || !this.reused.has(rec) || !sameInputs(prev.inputs, inputs)) this.changed = true
     this.next.compile[unit] = { key, inputs: inputs.slice(), ...structuredClone(rest) }
     if (!this.dir) return
     for (const [file, data] of bytes) {
@@ -219,6 +233,9 @@ export class BuildCache {
   /** Writes the new state (atomically); a build that changed nothing finds it already there, byte for byte. */
   save(): void {
     if (!this.dir) return
+    // Nothing remembered differs, and nothing read was left out (each record was compared with one read).
+    const sameCount = (a: object, b: object) => Object.keys(a).length === Object.keys(b).length
+    if (!this.changed && this.prev && sameCount(this.prev.statics, this.next.statics) && sameCount(this.prev.compile, this.next.compile)) return
     try {
       const body = JSON.stringify(this.next)
       if (body === this.prevBody) return
@@ -231,6 +248,14 @@ export class BuildCache {
       // as above: the next build is slower, never different
     }
   }
+}
+
+function sameVariants(a: Variant[] | null | undefined, b: Variant[] | null | undefined): boolean {
+  return a === b || (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => JSON.stringify(v) === JSON.stringify(b[i])))
+}
+
+function sameInputs(a: InputRecord[], b: InputRecord[]): boolean {
+  return a.length === b.length && a.every((r, i) => Array.isArray(r) && r.length === b[i]!.length && r.every((x, k) => x === b[i]![k]))
 }
 
 function readState(file: string, identity: string): { state: State; body: string } | null {

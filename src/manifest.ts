@@ -125,18 +125,28 @@ function sortKeys(v: unknown): unknown {
 }
 
 /**
- * Writes the history copy `manifests/<hash>.json`, then `manifest.json`; both atomically
- * and durably (file, then directory, fsynced), and the live manifest last of everything.
+ * Writes the history copy `manifests/<hash>.json`, then `manifest.json` unless `liveText`
+ * (readLiveManifest's, under the build's lock) is already it; both atomically and durably
+ * (file, then directory, fsynced), and the live manifest last of everything.
  */
-export async function writeManifest(outDir: string, text: string): Promise<{ path: string; history: string }> {
+export async function writeManifest(outDir: string, text: string, liveText: string | null): Promise<{ path: string; history: string }> {
   const history = path.posix.join(HISTORY_DIR, `${contentHash(text)}.json`)
   const live = path.join(outDir, MANIFEST_NAME)
   // A rebuild of unchanged sources finds both already in place, byte for byte. The history
   // copy's mtime says when that build was last current: `kiln clean` keeps the newest.
   if (!sameText(path.join(outDir, history), text)) await writeAtomic(path.join(outDir, history), text, true, outDir)
   else await fs.promises.utimes(path.join(outDir, history), new Date(), new Date())
-  if (!sameText(live, text)) await writeAtomic(live, text, true, outDir)
+  if (liveText !== text) await writeAtomic(live, text, true, outDir)
   return { path: live, history }
+}
+
+/** The artifact directory's manifest.json as text (before a build writes its own, the last build's), or null. */
+export function readLiveManifest(outDir: string): string | null {
+  try {
+    return fs.readFileSync(path.join(outDir, MANIFEST_NAME), 'utf8')
+  } catch {
+    return null
+  }
 }
 
 function sameText(file: string, text: string): boolean {

@@ -60,11 +60,13 @@ export interface SummarySettings {
   cacheDir: string | null
   /** The kept sizes, opened (and prefetched) by the build; else opened here from cacheDir. */
   gzip?: GzipSizes
+  /** The last build's manifest when the build has it already (one that changed nothing: its own); else read from outDir. */
+  last?: Manifest
 }
 
 /** --compare's manifest (a warning when it cannot be read: a first run has no base), else the live one. */
 function baseManifest(s: SummarySettings, outDir: string, warnings: Message[]): { manifest: Manifest | null; dir: string; label: string } {
-  if (!s.compare) return { manifest: liveManifest(outDir), dir: outDir, label: 'the last build' }
+  if (!s.compare) return { manifest: s.last ?? liveManifest(outDir), dir: outDir, label: 'the last build' }
   const file = path.resolve(s.cwd, s.compare)
   const manifest = readManifest(file)
   if (!manifest) warnings.push(message(`--compare ${s.compare}: no manifest to compare with (missing or not a Kiln manifest); every entry shows as new`, null))
