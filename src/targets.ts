@@ -6,10 +6,9 @@
 // by prefixerFor(), only when a stylesheet is compiled: esbuild needs no more than the list.
 import fs from 'node:fs'
 import path from 'node:path'
-import { createRequire } from 'node:module'
 import type { AcceptedPlugin } from 'postcss'
 import { buildError, displayPath } from './diagnostics.js'
-import { autoprefixerPackage, browserslistPackage } from './packages.js'
+import { autoprefixerPackage, browserslistPackage, packageVersion } from './packages.js'
 
 export interface Targets {
   queries: string[]
@@ -21,12 +20,10 @@ const ENGINES: Record<string, string> = {
   safari: 'safari', ios_saf: 'ios', opera: 'opera', ie: 'ie', node: 'node',
 }
 
-const require = createRequire(import.meta.url)
-
 /** Versions of the packages whose output Kiln's output depends on. */
 export function toolVersions(): Record<string, string> {
   const names = ['esbuild', 'postcss', 'autoprefixer', 'browserslist', 'caniuse-lite', 'postcss-value-parser']
-  return Object.fromEntries(names.map((n) => [n, (require(`${n}/package.json`) as { version: string }).version]))
+  return Object.fromEntries(names.map((n) => [n, packageVersion(n)]))
 }
 
 /** Everything resolveTargets() reads, cheaply: the browserslist config where browserslist would find it. */
