@@ -16,7 +16,7 @@ import { createManifest, MANIFEST_NAME, readLiveManifest, serializeManifest, wri
 import { VERSION } from './version.js'
 import { acquireLock } from './lock.js'
 import { NO_PROGRESS, type Counts } from './progress.js'
-import { budgetsFail, checkSizes } from './report/size-step.js'
+import { checkSizes } from './report/size-step.js'
 import type { BudgetResult } from './report/budgets.js'
 import type { EntrySize } from './report/entry-sizes.js'
 import { GzipSizes } from './report/gzip-sizes.js'
@@ -115,7 +115,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     // Read once, for the size step's base and to leave a manifest that is already right as it is.
     const lastText = readLiveManifest(config.outDir)
     const last = lastText === text ? manifest : undefined
-    const { budgets, sizes } = await step('sizes', () => checkSizes(config.budgets, budgetsFail(config.strict, config.environment), manifest, compiled.entries, config.outDir, warnings, { cwd: config.cwd, summary: config.summary, compare: config.compare, env: config.environment, report: config.report, cacheDir: cache.dir, gzip, last }))
+    const { budgets, sizes } = await step('sizes', () => checkSizes(context, { manifest, entries: compiled.entries, gzip, last }))
     // After the strict check on purpose: a repair is Kiln doing its job, not a problem in the sources.
     const repaired = repairsOf(stage, config.outDir, path.join(config.outDir, MANIFEST_NAME), manifest.files, config.cwd)
     warnings.push(...repaired.map(repairMessage))

@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { buildError, displayPath } from '../diagnostics.js'
-import { nodeModulesDirs, type Preprocessed, type PreprocessOptions } from './preprocessors.js'
+import { nodeModulesDirs, type Preprocessed, type PreprocessOptions } from './preprocessed.js'
 
 interface LessApi {
   render: (input: string, options: object) => Promise<{ css: string; map?: string; imports: string[] }>

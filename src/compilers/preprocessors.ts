@@ -8,20 +8,8 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { buildError, type Location, type Message } from '../diagnostics.js'
 import { importModule } from '../import-module.js'
+import type { Preprocessed, PreprocessOptions } from './preprocessed.js'
 
-/** What a preprocessor gives: CSS, its source map (sources as absolute paths or file: URLs), and every file it read. */
-export interface Preprocessed {
-  css: string
-  map: object | null
-  inputs: string[]
-  warnings: Message[]
-}
-
-export interface PreprocessOptions {
-  cwd: string
-  projectRoot: string
-  sourcemap: boolean
-}
 
 interface Preprocessor {
   language: string
@@ -123,12 +111,3 @@ function packageJsonOf(entry: string, name: string): string | null {
   return null
 }
 
-/** node_modules directories from `dir` up, where bare package names resolve. */
-export function nodeModulesDirs(dir: string): string[] {
-  const dirs: string[] = []
-  for (let d = dir; ; d = path.dirname(d)) {
-    const nm = path.join(d, 'node_modules')
-    if (fs.existsSync(nm)) dirs.push(nm)
-    if (path.dirname(d) === d) return dirs
-  }
-}

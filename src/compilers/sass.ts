@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { buildError, displayPath, type Location, type Message } from '../diagnostics.js'
-import { nodeModulesDirs, type Preprocessed, type PreprocessOptions } from './preprocessors.js'
+import { nodeModulesDirs, type Preprocessed, type PreprocessOptions } from './preprocessed.js'
 
 interface Span {
   url?: URL
