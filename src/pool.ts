@@ -107,6 +107,14 @@ export class Pool {
     }
   }
 
+  /**
+   * Starts the worker threads before the first job, for a build that will surely give them
+   * work: each spends ~0.1 s of CPU starting Node, which the build's start leaves a core free for.
+   */
+  warm(): void {
+    if (this.workers.length === 0) this.start()
+  }
+
   /** Whether worker threads have been started. */
   get started(): boolean {
     return this.workers.length > 0

@@ -74,6 +74,7 @@ export class Statics implements StaticTable {
    */
   addAll(files: SourceFile[]): Promise<StaticAsset[]> {
     const listed = (this.listed = new Map(files.map((f) => [f.abs, f])))
+    if (this.tooMuchHere(files)) this.pool.warm()
     return new Promise<void>((resolve) => (this.begin = resolve)).then(() => {
       this.listed = null
       // The build failed before the statics started: nothing is queued.
@@ -82,6 +83,22 @@ export class Statics implements StaticTable {
       this.flush(true)
       return all as Promise<StaticAsset[]>
     })
+  }
+
+  /**
+   * Whether more files than runHere takes are unknown to the cache (a cold build, a new
+   * checkout): the workers will be needed, and can start now, while this thread starts the
+   * compilers. A rebuild that changed nothing, or a few files, never starts them.
+   */
+  private tooMuchHere(files: SourceFile[]): boolean {
+    let count = 0
+    let bytes = 0
+    for (const f of files) {
+      if (this.cache.staticFingerprint({ path: f.abs, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino }, this.compressKey)) continue
+      bytes += f.size
+      if (++count > HERE_FILES || bytes > HERE_BYTES) return true
+    }
+    return false
   }
 
   /** Starts what addAll queued (again: nothing). */

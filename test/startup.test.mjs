@@ -19,6 +19,7 @@ const PROBE = `
 import cp from 'node:child_process'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
+import threads from 'node:worker_threads'
 const require = createRequire(import.meta.url)
 const watched = ${JSON.stringify(WATCHED)}
 const loaded = () => watched.filter((p) => Object.keys(require.cache).some((k) => k.includes('/node_modules/' + p + '/') && !k.endsWith('/package.json')))
@@ -26,13 +27,22 @@ const log = (line) => fs.appendFileSync(process.env.PROBE_LOG, JSON.stringify(li
 // esbuild's API talks to its service over the child's stdin; Kiln's scripts build is the
 // request that carries its chunk names (the entry-import scan of discover.ts builds too).
 const spawn = cp.spawn
+let esbuildAsked = false
+// Each worker thread Kiln starts (pool.ts takes the class from the module when it starts them).
+const Worker = threads.Worker
+threads.Worker = class extends Worker {
+  constructor(...args) {
+    super(...args)
+    log({ worker: { beforeEsbuildBuild: !esbuildAsked } })
+  }
+}
 cp.spawn = (command, ...rest) => {
   const child = spawn(command, ...rest)
   if (/esbuild/.test(String(command))) {
     const write = child.stdin.write
     let seen = false
     child.stdin.write = (chunk, ...more) => {
-      if (!seen && Buffer.from(chunk).includes('chunks/[name]-[hash]')) (seen = true), log({ esbuildBuild: loaded() })
+      if (!seen && Buffer.from(chunk).includes('chunks/[name]-[hash]')) (seen = true), (esbuildAsked = true), log({ esbuildBuild: loaded() })
       return write.call(child.stdin, chunk, ...more)
     }
   }
@@ -50,7 +60,7 @@ async function probedBuild(dir) {
   const r = await kiln(['build'], { cwd: dir, env: { NODE_OPTIONS: `--import ${pathToFileURL(probe).href}`, PROBE_LOG: log } })
   assert.is(r.code, 0, r.stderr + r.stdout)
   const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-  return Object.assign({}, ...lines)
+  return Object.assign({ workers: lines.filter((l) => l.worker).map((l) => l.worker) }, ...lines.filter((l) => !l.worker))
 }
 
 const order = suite('start-up order of a cold build')
@@ -98,5 +108,39 @@ lazy('should load postcss and autoprefixer for CSS a script imports', async () =
   }
 })
 
+const threadStart = suite('worker threads start when a build will need them')
+
+/** An app with `n` small static files (more than the 400 hashed on the main thread) and a script. */
+function manyStatics(n) {
+  const files = { 'package.json': '{}', 'assets/app.ts': 'console.log(1)\n' }
+  for (let i = 0; i < n; i++) files[`assets/data/f${i}.txt`] = `file ${i}\n`
+  return project(files)
+}
+
+threadStart('should start them before esbuild builds when more static files are new than this thread hashes itself', async () => {
+  const dir = manyStatics(450)
+  try {
+    const { workers } = await probedBuild(dir)
+    assert.ok(workers.length >= 1, 'started')
+    assert.ok(workers.every((w) => w.beforeEsbuildBuild), 'booting while the build starts, not after esbuild has the scripts')
+  } finally {
+    remove(dir)
+  }
+})
+
+threadStart('should start none on a rebuild that changed nothing, nor early for a few new files', async () => {
+  const dir = manyStatics(450)
+  try {
+    await probedBuild(dir)
+    assert.equal((await probedBuild(dir)).workers, [], 'no-op')
+    for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(dir, `assets/data/new${i}.txt`), `new ${i}\n`)
+    // (The recompiled script's precompressed variants may start them afterwards: that is work for them.)
+    assert.equal((await probedBuild(dir)).workers.filter((w) => w.beforeEsbuildBuild), [], 'twenty new files are hashed on the main thread')
+  } finally {
+    remove(dir)
+  }
+})
+
 order.run()
 lazy.run()
+threadStart.run()
