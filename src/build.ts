@@ -10,7 +10,7 @@ import { compile } from './compile.js'
 import type { BuildContext } from './context.js'
 import { compressOutputs, compressSettings } from './compress.js'
 import { BuildCache, keyOf, type RemoteCacheStats } from './cache.js'
-import { Pool } from './pool.js'
+import { Pool, workersFor } from './pool.js'
 import { fileError, repairMessage, repairsOf, Stage, stageOutputs, type Repair } from './output.js'
 import { createManifest, MANIFEST_NAME, readLiveManifest, serializeManifest, writeManifest, type Manifest } from './manifest.js'
 import { VERSION } from './version.js'
@@ -78,7 +78,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const config = await step('config', () => resolveConfig(options))
   checkLayout(config)
   const warnings: Message[] = []
-  const pool = new Pool()
+  const pool = new Pool(workersFor(compressSettings(config, null) !== null))
   const stage = new Stage(config.outDir)
   let statics: Statics | undefined
   const madeOut = firstMissing(config.outDir)

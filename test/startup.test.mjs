@@ -3,6 +3,7 @@
 // stylesheet (scripts alone, or a no-op) never loads them. Observed in the real CLI through
 // a preloaded probe (node --import) that watches Node's module cache and esbuild's build().
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { suite } from 'uvu'
@@ -52,12 +53,12 @@ process.on('exit', () => log({ exit: loaded() }))
 `
 
 /** Runs `kiln build` in `dir` with the probe; resolves { esbuildBuild, exit } from its log. */
-async function probedBuild(dir) {
+async function probedBuild(dir, flags = []) {
   const probe = path.join(dir, 'probe.mjs')
   const log = path.join(dir, 'probe.log')
   fs.writeFileSync(probe, PROBE)
   fs.rmSync(log, { force: true })
-  const r = await kiln(['build'], { cwd: dir, env: { NODE_OPTIONS: `--import ${pathToFileURL(probe).href}`, PROBE_LOG: log } })
+  const r = await kiln(['build', ...flags], { cwd: dir, env: { NODE_OPTIONS: `--import ${pathToFileURL(probe).href}`, PROBE_LOG: log } })
   assert.is(r.code, 0, r.stderr + r.stdout)
   const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
   return Object.assign({ workers: lines.filter((l) => l.worker).map((l) => l.worker) }, ...lines.filter((l) => !l.worker))
@@ -136,6 +137,19 @@ threadStart('should start none on a rebuild that changed nothing, nor early for 
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(dir, `assets/data/new${i}.txt`), `new ${i}\n`)
     // (The recompiled script's precompressed variants may start them afterwards: that is work for them.)
     assert.equal((await probedBuild(dir)).workers.filter((w) => w.beforeEsbuildBuild), [], 'twenty new files are hashed on the main thread')
+  } finally {
+    remove(dir)
+  }
+})
+
+threadStart('should leave a core to the stylesheets and esbuild when only hashing, and take every core to compress', async () => {
+  const dir = manyStatics(450)
+  const cores = os.availableParallelism()
+  try {
+    assert.is((await probedBuild(dir, ['--no-compress'])).workers.length, Math.max(1, cores - 1), 'hashing and copying')
+    fs.rmSync(path.join(dir, 'public'), { recursive: true })
+    fs.rmSync(path.join(dir, '.kiln-cache'), { recursive: true, force: true })
+    assert.is((await probedBuild(dir)).workers.length, cores, 'with brotli and gzip')
   } finally {
     remove(dir)
   }
