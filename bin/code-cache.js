@@ -7,7 +7,9 @@
 // The cache lives beside the installed package, in the node_modules/.cache that holds it
 // (a checkout's own node_modules/.cache otherwise): only whoever can change the package's
 // code can change it. Its name carries a hash of the bundle's bytes, Node's version and the
-// architecture, because V8 checks only the source's length before trusting a cache.
+// architecture, because V8 checks only the source's length before trusting a cache; its first
+// 32 bytes are the SHA-256 of the rest, because V8 (in a release build) does not checksum it:
+// a damaged cache is compiled around, never run.
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
@@ -27,7 +29,8 @@ export function requireCached(file) {
   const source = fs.readFileSync(file, 'utf8')
   const dir = cacheDir(file)
   const cacheFile = path.join(dir, `${PREFIX}${createHash('sha256').update(`${process.version}\0${process.arch}\0`).update(source).digest('hex').slice(0, 32)}${SUFFIX}`)
-  const cachedData = readIfAny(cacheFile)
+  const kept = readIfAny(cacheFile)
+  const cachedData = kept && intact(kept)
   // The same wrapper as Node's CommonJS loader, on the source's first line: line numbers in stacks stay the file's.
   // No import() in it (src/import-module.ts): Node 20 loses a cached function's import() callback.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData })
@@ -35,12 +38,13 @@ export function requireCached(file) {
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file))
   return {
     exports: module.exports,
-    cache: !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used',
+    cache: !kept ? 'none' : !cachedData || script.cachedDataRejected ? 'rejected' : 'used',
     file: cacheFile,
     keep() {
       if (cachedData && !script.cachedDataRejected) return
       try {
-        writeAtomic(cacheFile, script.createCachedData())
+        const data = script.createCachedData()
+        writeAtomic(cacheFile, Buffer.concat([sha256(data), data]))
         removeOthers(dir, path.basename(cacheFile))
       } catch {
         // A read-only install, a full disk: the next run compiles again, as without a cache.
@@ -53,6 +57,14 @@ function cacheDir(file) {
   const pkg = path.dirname(path.dirname(file))
   const parent = path.dirname(pkg)
   return path.join(path.basename(parent) === 'node_modules' ? parent : path.join(pkg, 'node_modules'), '.cache', 'kiln-assets')
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest()
+
+/** The cache data after its checksum, or undefined when the checksum does not match. */
+function intact(kept) {
+  const data = kept.subarray(32)
+  return kept.length > 32 && sha256(data).equals(kept.subarray(0, 32)) ? data : undefined
 }
 
 function readIfAny(file) {
