@@ -20,8 +20,9 @@ const args = process.argv.slice(2)
 cli.exports.main(args).then(
   (code) => {
     process.exitCode = code
-    // After a build: the cache then holds the functions a build runs, not just those of --help.
-    if (code === 0 && args[0] === 'build') cli.keep()
+    // After a build: the cache then holds the functions a build runs, not just those of --help
+    // (a cache V8 accepts is never written again, so the first one written must be a build's).
+    if (code === 0 && args[0] === 'build' && !args.includes('--help') && !args.includes('-h')) cli.keep()
   },
   (err) => {
     process.stderr.write(lastResort(err))

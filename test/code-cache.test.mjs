@@ -159,5 +159,24 @@ cli('should load a config file and the transforms\' parsers through import() onc
   }
 })
 
+cli('should write the cache after a build, never after --help or --version (a cache V8 accepts is never written again)', async () => {
+  const dir = project({ 'package.json': '{"name":"help-app"}', 'assets/app.js': 'console.log(1)\n' })
+  const kept = path.join(REPO, 'node_modules', '.cache', 'kiln-assets')
+  const written = () => (fs.existsSync(kept) ? fs.readdirSync(kept).filter((f) => /^cli-[0-9a-f]{32}\.v8$/.test(f)) : [])
+  try {
+    for (const f of written()) fs.rmSync(path.join(kept, f))
+    for (const args of [['build', '--help'], ['build', '-h'], ['--version'], ['--help']]) {
+      const r = await kiln(args, { cwd: dir })
+      assert.is(r.code, 0, r.stderr)
+      assert.equal(written(), [], args.join(' '))
+    }
+    const b = await kiln(['build'], { cwd: dir })
+    assert.is(b.code, 0, b.stderr)
+    assert.is(written().length, 1)
+  } finally {
+    remove(dir)
+  }
+})
+
 cache.run()
 cli.run()
