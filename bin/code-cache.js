@@ -75,7 +75,7 @@ function readIfAny(file) {
   }
 }
 
-/** Temp file, fsync, rename: a reader finds the whole cache or none (and V8 rejects a torn one by its length). */
+/** Temp file, fsync, rename: a reader finds the whole cache or none (and the checksum turns away a damaged one). */
 function writeAtomic(file, data) {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const temp = `${file}.${process.pid}.tmp`
